@@ -1,0 +1,180 @@
+"""The ``incident-kit`` command line: ``check``, ``install`` (and the commands later issues add).
+
+Imports stay inside each command so ``incident-kit check`` loads only the
+parser and the rules: no HTTP, PDF or calendar library on that path.
+Exit codes: 0 fine, 1 errors found, 2 bad usage or bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:  # `incident-kit check x | head`
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    from incident_kit import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="incident-kit",
+        description="Run a small team's incident process as GitHub issues.",
+    )
+    parser.add_argument("--version", action="version", version=f"incident-kit {__version__}")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check an incident issue body and print the findings")
+    check.add_argument("file", metavar="FILE|-", help="the issue body (markdown); - reads stdin")
+    check.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--created-at",
+        metavar="ISO8601",
+        help="when the issue was opened, to give MM/DD dates their year (default: now)",
+    )
+    check.add_argument("--label", action="append", default=[], metavar="NAME", help="a label the issue carries (repeatable)")
+    check.add_argument("--closed", action="store_true", help="the issue is closed (as completed)")
+    check.set_defaults(func=_check)
+
+    install = sub.add_parser("install", help="install the workflows, issue template and a starter config")
+    install.add_argument("--target", default=".", metavar="DIR", help="the repository's root (default: .)")
+    install.add_argument("--force", action="store_true", help="replace shipped files you changed")
+    install.add_argument("--dry-run", action="store_true", help="list what would be done, change nothing")
+    install.set_defaults(func=_install)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"incident-kit: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _read_body(name: str) -> str | None:
+    if name == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(name, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            print(f"incident-kit: cannot read {name}: {exc.strerror}; pass the path of a markdown file or - for stdin", file=sys.stderr)
+            return None
+    return data.decode("utf-8", "replace")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from incident_kit.config import DEFAULT_PATH, ConfigError, load_config
+    from incident_kit.model import IssueContext
+    from incident_kit.parse import parse_incident
+    from incident_kit.rules import evaluate
+
+    try:
+        config = load_config(args.config or DEFAULT_PATH)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    created = None
+    if args.created_at:
+        try:
+            created = datetime.fromisoformat(args.created_at.replace("Z", "+00:00"))
+        except ValueError:
+            return _fail(f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z")
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+    body = _read_body(args.file)
+    if body is None:
+        return EXIT_USAGE
+    now = datetime.now(UTC)
+    incident = parse_incident(body, reference=created or now, video_hosts=config.video.hosts)
+    context = IssueContext(
+        labels=frozenset(args.label),
+        state="closed" if args.closed else "open",
+        created_at=created,
+        now=now,
+    )
+    result = evaluate(incident, context, config)
+    name = "<stdin>" if args.file == "-" else args.file
+    if args.format == "json":
+        json.dump(_as_json(result, context, config), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for f in result.findings:
+            where = f"{name}:{f.line}" if f.line else name
+            print(f"{where}: {f.severity} {f.rule} {f.message}")
+        print(f"decision: {result.decision}, phase: {result.phase}, errors: {result.errors}")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
+    from incident_kit.checklist import open_items_by_section
+
+    inc = result.incident
+    return {
+        "decision": str(result.decision),
+        "phase": str(result.phase),
+        "errors": result.errors,
+        "findings": [
+            {"rule": f.rule, "severity": str(f.severity), "message": f.message, "line": f.line}
+            for f in result.findings
+        ],
+        "triage": {q.key: str(q.answer) for q in inc.triage},
+        "roles": {r.key: list(r.handles) for r in inc.roles},
+        "video": [{"url": v.url, "line": v.line, "form": v.form} for v in inc.videos],
+        "timeline": [
+            {
+                "time": e.when.isoformat().replace("+00:00", "Z") if e.when else None,
+                "text": e.description,
+                "line": e.line,
+                "slot": e.slot,
+            }
+            for e in inc.timeline
+        ],
+        "record": {f.key: f.text for f in inc.record},
+        "postmortem": {
+            "start": inc.postmortem.start.isoformat().replace("+00:00", "Z") if inc.postmortem.start else None,
+            "minutes": inc.postmortem.duration_minutes,
+            "attendees": list(inc.postmortem.attendees),
+        },
+        "action_items": [
+            {"text": a.text, "checked": a.checked, "links": list(a.links), "topic": a.topic, "line": a.line}
+            for a in inc.action_items
+        ],
+        "unchecked": open_items_by_section(inc, context, config.labels),
+    }
+
+
+def _install(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from incident_kit.install import apply_install, plan_install
+
+    target = Path(args.target)
+    if not target.is_dir():
+        return _fail(f"--target {args.target}: no such folder; pass the root of your repository")
+    steps = plan_install(target, args.force)
+    prefix = "would " if args.dry_run else ""
+    for step in steps:
+        rel = step.path.relative_to(target)
+        verb = {"create": "create", "update": "replace", "unchanged": "keep", "skip": "skip"}[step.action]
+        reason = f" ({step.reason})" if step.reason else ""
+        if step.action == "unchanged":
+            print(f"{rel}: up to date")
+        else:
+            print(f"{prefix}{verb} {rel}{reason}")
+    if not args.dry_run:
+        apply_install(target, steps)
+    return EXIT_OK

@@ -1,0 +1,334 @@
+"""The team's settings, ``.github/incident-kit.yml``: schema, defaults and strict validation.
+
+Every setting is optional. A wrong key, type or value is a :class:`ConfigError`
+naming the file, the line and what was expected; unknown keys are errors, not
+ignored, because a misspelt setting silently falling back to its default is
+exactly the failure a team under stress will not notice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+
+from incident_kit.action_items import DEFAULT_VAGUE_PHRASES
+from incident_kit.video import DEFAULT_VIDEO_HOSTS
+
+DEFAULT_PATH = ".github/incident-kit.yml"
+
+
+class ConfigError(ValueError):
+    """A setting is wrong; the message says where and what was expected."""
+
+
+@dataclass(frozen=True)
+class Labels:
+    incident: str = "incident"
+    not_incident: str = "not-incident"
+    improvement: str = "incident-improvement"
+    needs_video: str = "needs-video"
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (self.incident, self.not_incident, self.improvement, self.needs_video)
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    mode: str = "require"  # require | warn | off
+    hosts: tuple[str, ...] = DEFAULT_VIDEO_HOSTS
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    path: str = "incidents/{year}/{number}-{slug}.pdf"
+    branch: str = ""  # "" means the repository's default branch
+
+
+@dataclass(frozen=True)
+class PostmortemSettings:
+    propose: bool = True
+    hour: int = 10  # proposed start hour, in ``timezone``
+    within_days: int = 5  # look this many working days ahead for a slot
+    holidays: tuple[date, ...] = ()
+    organizer: str = ""
+    ics_path: str = "incidents/{year}/{number}/postmortem.ics"
+
+
+@dataclass(frozen=True)
+class WeeklySettings:
+    close_when_done: bool = True
+    quiet_days: tuple[str, ...] = ()  # weekday names on which no reminder is posted
+    sections: tuple[str, ...] = ()  # top-level sections whose boxes count; empty means all
+    digest_issue: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    labels: Labels = field(default_factory=Labels)
+    engineers: tuple[str, ...] = ()
+    stakeholders: tuple[str, ...] = ()
+    people: dict[str, str] = field(default_factory=dict)
+    video: VideoSettings = field(default_factory=VideoSettings)
+    vague_phrases: tuple[str, ...] = DEFAULT_VAGUE_PHRASES
+    timezone: str = "UTC"
+    display_timezones: tuple[str, ...] = ()
+    tick_boxes: bool = False
+    report: ReportSettings = field(default_factory=ReportSettings)
+    postmortem: PostmortemSettings = field(default_factory=PostmortemSettings)
+    weekly: WeeklySettings = field(default_factory=WeeklySettings)
+
+
+# ---------------------------------------------------------------- value parsers
+# Each takes a composed YAML node and returns the Python value, or raises _Bad(expected).
+
+
+class _Bad(Exception):
+    def __init__(self, expected: str, node: yaml.Node) -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.node = node
+
+
+_constructor = yaml.constructor.SafeConstructor()
+Parser = Callable[[yaml.Node], Any]
+
+
+def _scalar(node: yaml.Node) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        raise _Bad("a single value", node)
+    return _constructor.construct_object(node, deep=True)
+
+
+def _str(node: yaml.Node) -> str:
+    value = _scalar(node)
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("a non-empty text", node)
+    return value.strip()
+
+
+def _bool(node: yaml.Node) -> bool:
+    value = _scalar(node)
+    if not isinstance(value, bool):
+        raise _Bad("true or false", node)
+    return value
+
+
+def _int_range(low: int, high: int) -> Parser:
+    def parse(node: yaml.Node) -> int:
+        value = _scalar(node)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise _Bad(f"a whole number from {low} to {high}", node)
+        return value
+
+    return parse
+
+
+def _choice(*allowed: str) -> Parser:
+    def parse(node: yaml.Node) -> str:
+        value = _scalar(node)
+        if value not in allowed:
+            raise _Bad("one of " + ", ".join(allowed), node)
+        return str(value)
+
+    return parse
+
+
+_HANDLE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+def _handle(node: yaml.Node) -> str:
+    value = _scalar(node)
+    if not isinstance(value, str) or not _HANDLE.match(value):
+        raise _Bad("a GitHub handle such as @octocat", node)
+    return value.lstrip("@")
+
+
+def _email(node: yaml.Node) -> str:
+    value = _scalar(node)
+    if not isinstance(value, str) or not _EMAIL.match(value):
+        raise _Bad("an e-mail address such as ops@example.com", node)
+    return value
+
+
+def _handle_or_email(node: yaml.Node) -> str:
+    value = _scalar(node)
+    if isinstance(value, str) and _EMAIL.match(value):
+        return value
+    return _handle(node)
+
+
+def _timezone(node: yaml.Node) -> str:
+    value = _str(node)
+    import zoneinfo  # deferred: only configs that name a zone pay for the tz database
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise _Bad("an IANA time zone such as UTC, Asia/Tokyo or Europe/Berlin", node) from None
+    return value
+
+
+def _date(node: yaml.Node) -> date:
+    value = _scalar(node)
+    if not isinstance(value, date):
+        raise _Bad("a date written YYYY-MM-DD", node)
+    return value
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(node: yaml.Node) -> str:
+    value = _scalar(node)
+    if not isinstance(value, str) or value.lower() not in _WEEKDAYS:
+        raise _Bad("a weekday name such as saturday", node)
+    return value.lower()
+
+
+def _host(node: yaml.Node) -> str:
+    value = _str(node).lower()
+    if not re.match(r"^[a-z0-9.-]+\.[a-z]{2,}$", value):
+        raise _Bad("a host name such as loom.com", node)
+    return value
+
+
+def _list(item: Parser) -> Parser:
+    def parse(node: yaml.Node) -> tuple[Any, ...]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise _Bad("a list", node)
+        return tuple(item(n) for n in node.value)
+
+    return parse
+
+
+def _map(key: Parser, value: Parser) -> Parser:
+    def parse(node: yaml.Node) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            raise _Bad("a mapping of handle: e-mail", node)
+        return {key(k): value(v) for k, v in node.value}
+
+    return parse
+
+
+def _path_template(node: yaml.Node) -> str:
+    value = _str(node)
+    if value.startswith("/") or ".." in value.split("/") or value.startswith(".github/workflows"):
+        raise _Bad("a relative path inside the repository (no leading /, no ..)", node)
+    return value
+
+
+# ---------------------------------------------------------------- schema
+# setting name -> (dataclass field, parser) ; nested sections -> (dataclass field, cls, schema)
+
+_Schema = dict[str, tuple[str, Any]]
+
+_LABELS: _Schema = {
+    "incident": ("incident", _str),
+    "not-incident": ("not_incident", _str),
+    "improvement": ("improvement", _str),
+    "needs-video": ("needs_video", _str),
+}
+_VIDEO: _Schema = {
+    "mode": ("mode", _choice("require", "warn", "off")),
+    "allowed-hosts": ("hosts", _list(_host)),
+}
+_REPORT: _Schema = {"path": ("path", _path_template), "branch": ("branch", _str)}
+_POSTMORTEM: _Schema = {
+    "propose": ("propose", _bool),
+    "hour": ("hour", _int_range(0, 23)),
+    "within-days": ("within_days", _int_range(1, 30)),
+    "holidays": ("holidays", _list(_date)),
+    "organizer": ("organizer", _email),
+    "ics-path": ("ics_path", _path_template),
+}
+_WEEKLY: _Schema = {
+    "close-when-done": ("close_when_done", _bool),
+    "quiet-days": ("quiet_days", _list(_weekday)),
+    "sections": ("sections", _list(_str)),
+    "digest-issue": ("digest_issue", _bool),
+}
+_TOP: _Schema = {
+    "labels": ("labels", (Labels, _LABELS)),
+    "engineers": ("engineers", _list(_handle)),
+    "stakeholders": ("stakeholders", _list(_handle_or_email)),
+    "people": ("people", _map(_handle, _email)),
+    "video": ("video", (VideoSettings, _VIDEO)),
+    "vague-phrases": ("vague_phrases", _list(_str)),
+    "timezone": ("timezone", _timezone),
+    "display-timezones": ("display_timezones", _list(_timezone)),
+    "tick-boxes": ("tick_boxes", _bool),
+    "report": ("report", (ReportSettings, _REPORT)),
+    "postmortem": ("postmortem", (PostmortemSettings, _POSTMORTEM)),
+    "weekly": ("weekly", (WeeklySettings, _WEEKLY)),
+}
+
+
+def _build(node: yaml.Node, cls: type, schema: _Schema, where: str, source: str) -> Any:
+    if not isinstance(node, yaml.MappingNode):
+        raise _Bad("a mapping of settings", node)
+    values: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key not in schema:
+            known = ", ".join(schema)
+            raise ConfigError(
+                f"{source}:{key_node.start_mark.line + 1}: unknown setting '{where}{key}'; "
+                f"the settings here are: {known}"
+            )
+        name, spec = schema[key]
+        if name in values:
+            raise ConfigError(f"{source}:{key_node.start_mark.line + 1}: '{where}{key}' is set twice")
+        try:
+            if isinstance(spec, tuple):
+                sub_cls, sub_schema = spec
+                values[name] = _build(value_node, sub_cls, sub_schema, f"{where}{key}.", source)
+            else:
+                values[name] = spec(value_node)
+        except _Bad as bad:
+            raise ConfigError(
+                f"{source}:{bad.node.start_mark.line + 1}: '{where}{key}' must be {bad.expected}"
+            ) from None
+    return cls(**values)
+
+
+def parse_config(text: str, source: str = DEFAULT_PATH) -> Config:
+    """Validate a config file's text. An empty file means every default."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{source}{line}: not valid YAML ({problem}); check indentation and quoting") from None
+    if node is None:
+        return Config()
+    try:
+        config: Config = _build(node, Config, _TOP, "", source)
+    except _Bad as bad:
+        raise ConfigError(f"{source}:{bad.node.start_mark.line + 1}: the file must be {bad.expected}") from None
+    return config
+
+
+def load_config(path: str | None) -> Config:
+    """Read a config file from disk; a missing file at the default path means defaults."""
+    from pathlib import Path
+
+    if path is None:
+        return Config()
+    p = Path(path)
+    if not p.exists():
+        if path == DEFAULT_PATH:
+            return Config()
+        raise ConfigError(f"{path}: no such file; pass --config with the path of your incident-kit.yml")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc}); it must be a UTF-8 YAML file") from None
+    return parse_config(text, str(path))

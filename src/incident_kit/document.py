@@ -1,0 +1,158 @@
+"""Markdown structure of an issue body: headings, sections and list items with source lines.
+
+This is the only module that talks to the CommonMark parser. It uses
+markdown-it-py because it follows CommonMark (as GitHub's cmark-gfm does: a
+list right after a paragraph line starts a list, which Python-Markdown gets
+wrong on our template) and because every block token carries its source lines.
+Task-list markers (``[ ]``, ``[x]``, ``[X]``) are read here the way GFM's
+task-list extension reads them: at the very start of a list item's first
+paragraph, followed by white space.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+from incident_kit.model import Heading, ListItem, Section
+from incident_kit.sections import section_key
+
+# One parser for the process: building it compiles its rule chains (a few ms).
+_MD = MarkdownIt("commonmark")
+_TASK = re.compile(r"^\[([ xX])\](?:[ \t]+|$)")
+
+
+def normalize(body: object) -> str:
+    """Make any issue body safe to parse: ``None`` to ``""``, CRLF/CR to LF, no NUL, no lone surrogates."""
+    if body is None:
+        return ""
+    if isinstance(body, bytes | bytearray):
+        text = bytes(body).decode("utf-8", "replace")
+    elif isinstance(body, str):
+        text = body
+    else:
+        text = str(body)
+    # Lone surrogates (possible in JSON) cannot be encoded; replace them rather than crash later.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    # The web UI writes CRLF; CommonMark treats NUL as U+FFFD anyway.
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+
+
+def blank_front_matter(text: str) -> str:
+    """Blank out a template's YAML front matter, keeping line numbers (issue bodies have none)."""
+    if not text.startswith("---\n"):
+        return text
+    end = text.find("\n---", 3)
+    if end == -1 or "\n" in text[end + 4 : end + 5].strip(" \t"):
+        return text
+    close = text.find("\n", end + 4)
+    close = len(text) if close == -1 else close
+    head = text[:close]
+    return "\n" * head.count("\n") + text[close:]
+
+
+@dataclass(frozen=True)
+class Document:
+    """The blocks of a body that the incident parser needs, all with 1-based source lines."""
+
+    lines: tuple[str, ...]
+    headings: tuple[Heading, ...]
+    sections: tuple[Section, ...]
+    items: tuple[ListItem, ...]
+    code_lines: frozenset[int]  # lines inside code blocks: never read as data
+
+    def section_lines(self, section: Section) -> list[tuple[int, str]]:
+        """The (line number, text) pairs below a section's heading, code blocks left out."""
+        return [
+            (n, self.lines[n - 1])
+            for n in range(section.line + 1, section.end_line + 1)
+            if n not in self.code_lines
+        ]
+
+
+def parse_document(text: str) -> Document:
+    """Parse a normalised body into headings, sections and list items."""
+    tokens = _MD.parse(blank_front_matter(text))
+    lines = tuple(text.split("\n"))
+    headings: list[Heading] = []
+    code_lines: set[int] = set()
+    raw_items: list[tuple[str, int, int, str | None]] = []  # text, line, depth, parent text
+    open_items: list[list[object]] = []  # stack of [line, text or None]
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map:
+            inline = tokens[i + 1]
+            headings.append(Heading(int(tok.tag[1]), inline.content.strip(), tok.map[0] + 1))
+        elif tok.type in ("fence", "code_block") and tok.map:
+            code_lines.update(range(tok.map[0] + 1, tok.map[1] + 1))
+        elif tok.type == "list_item_open" and tok.map:
+            open_items.append([tok.map[0] + 1, None, len(raw_items)])
+            raw_items.append(("", tok.map[0] + 1, len(open_items) - 1, None))
+        elif tok.type == "list_item_close":
+            open_items.pop()
+        elif tok.type == "inline" and open_items and tokens[i - 1].type == "paragraph_open":
+            top = open_items[-1]
+            if top[1] is None:  # only the first paragraph of an item is its text
+                top[1] = tok.content
+                index = int(str(top[2]))
+                parent = open_items[-2][1] if len(open_items) > 1 else None
+                _, line, depth, _ = raw_items[index]
+                raw_items[index] = (tok.content, line, depth, str(parent) if parent else None)
+    sections = _sections(headings, len(lines))
+    items = tuple(_list_item(t, line, depth, parent, sections) for t, line, depth, parent in raw_items)
+    return Document(lines, tuple(headings), sections, items, frozenset(code_lines))
+
+
+def _sections(headings: list[Heading], last_line: int) -> tuple[Section, ...]:
+    out: list[Section] = []
+    path: list[Heading] = []
+    for n, h in enumerate(headings):
+        while path and path[-1].level >= h.level:
+            path.pop()
+        path.append(h)
+        end = last_line
+        for later in headings[n + 1 :]:
+            if later.level <= h.level:
+                end = later.line - 1
+                break
+        out.append(Section(section_key(h.text), tuple(p.text for p in path), h.level, h.line, end))
+    return tuple(out)
+
+
+def innermost(sections: tuple[Section, ...], line: int) -> Section | None:
+    """The deepest section whose span holds ``line``."""
+    best: Section | None = None
+    for s in sections:
+        if s.line <= line <= s.end_line and (best is None or s.level > best.level):
+            best = s
+    return best
+
+
+def _list_item(
+    text: str, line: int, depth: int, parent: str | None, sections: tuple[Section, ...]
+) -> ListItem:
+    m = _TASK.match(text)
+    task = m is not None
+    checked = bool(m and m.group(1) in "xX")
+    body = text[m.end() :] if m else text
+    holder = innermost(sections, line)
+    known = _innermost_known(sections, line)
+    return ListItem(
+        text=" ".join(body.split()),
+        line=line,
+        depth=depth,
+        section=known.key if known else None,
+        path=holder.path if holder else (),
+        task=task,
+        checked=checked,
+        parent_text=" ".join(parent.split()) if parent else None,
+    )
+
+
+def _innermost_known(sections: tuple[Section, ...], line: int) -> Section | None:
+    best: Section | None = None
+    for s in sections:
+        if s.key and s.line <= line <= s.end_line and (best is None or s.level > best.level):
+            best = s
+    return best

@@ -1,0 +1,112 @@
+"""``incident-kit install``: put the workflows, the issue template and a starter config into a repository.
+
+Installing twice changes nothing. A file that differs from what incident-kit
+ships is the user's: it is left alone unless ``--force`` is given, and the
+config file is never overwritten at all (it holds the team's settings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from incident_kit import resources
+
+STARTER_CONFIG = """\
+# incident-kit settings. Every setting is optional; the values shown are the defaults.
+# Reference: https://github.com/incident-kit/incident-kit#configuration
+
+# labels:
+#   incident: incident
+#   not-incident: not-incident
+#   improvement: incident-improvement
+#   needs-video: needs-video
+
+# GitHub handles of the engineers who can investigate, and who to tell.
+# engineers: [octocat]
+# stakeholders: [ceo-handle, ops@example.com]
+
+# Addresses for calendar invites and mail: handle -> e-mail.
+# people:
+#   octocat: octocat@example.com
+
+# video:
+#   mode: require          # require | warn | off
+#   allowed-hosts: [loom.com, youtube.com, youtu.be, drive.google.com, vimeo.com]
+
+# Action items that only ask people to try harder (replaces the built-in list).
+# vague-phrases: [be careful, do your best, pay attention, 気をつける]
+
+# timezone: UTC            # where proposed postmortem hours are counted
+# display-timezones: [Asia/Tokyo]
+
+# tick-boxes: false        # let the bot tick boxes it fulfils (re-reads the body first)
+
+# report:
+#   path: incidents/{year}/{number}-{slug}.pdf
+#   branch: ""             # empty: the default branch
+
+# postmortem:
+#   propose: true
+#   hour: 10
+#   within-days: 5
+#   holidays: [2026-12-31]
+#   organizer: ops@example.com
+#   ics-path: incidents/{year}/{number}/postmortem.ics
+
+# weekly:
+#   close-when-done: true
+#   quiet-days: [saturday, sunday]
+#   sections: []           # empty: every section counts
+#   digest-issue: false
+"""
+
+
+@dataclass(frozen=True)
+class Step:
+    path: Path
+    action: str  # "create", "update", "unchanged", "skip"
+    reason: str = ""
+
+
+def shipped_files(target: Path) -> dict[Path, bytes]:
+    """What incident-kit installs into ``target``, path by path."""
+    github = target / ".github"
+    out = {github / "workflows" / n: d for n, d in resources.files("workflows").items()}
+    out.update({github / "ISSUE_TEMPLATE" / n: d for n, d in resources.files("ISSUE_TEMPLATE").items()})
+    out[config_path(target)] = STARTER_CONFIG.encode()
+    return out
+
+
+def config_path(target: Path) -> Path:
+    return target / ".github" / "incident-kit.yml"
+
+
+def plan_install(target: Path, force: bool) -> list[Step]:
+    steps: list[Step] = []
+    for path, data in shipped_files(target).items():
+        if not path.exists():
+            steps.append(Step(path, "create"))
+        elif path.read_bytes() == data:
+            steps.append(Step(path, "unchanged"))
+        elif path == config_path(target):
+            steps.append(Step(path, "skip", "it holds your settings; incident-kit never overwrites it"))
+        elif force:
+            steps.append(Step(path, "update", "--force given"))
+        else:
+            steps.append(
+                Step(
+                    path,
+                    "skip",
+                    "it differs from the shipped version (your change?); re-run with --force to replace it",
+                )
+            )
+    return steps
+
+
+def apply_install(target: Path, steps: list[Step]) -> None:
+    shipped = shipped_files(target)
+    for step in steps:
+        if step.action in ("create", "update"):
+            step.path.parent.mkdir(parents=True, exist_ok=True)
+            step.path.write_bytes(shipped[step.path])

@@ -1,0 +1,222 @@
+"""The typed model of one incident issue, as the parser reads it.
+
+Everything here is plain data (frozen dataclasses and enums) with no behaviour
+beyond small derived properties, so the rules, the status comment, the report
+and the weekly check can all share one picture of "where the incident stands".
+Line numbers are 1-based lines of the normalised body (CRLF folded to LF).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Answer(enum.StrEnum):
+    """A triage question's answer."""
+
+    YES = "yes"
+    NO = "no"
+    UNANSWERED = "unanswered"
+
+
+class Decision(enum.StrEnum):
+    """Whether the problem is an incident: any yes is, three no is not."""
+
+    INCIDENT = "incident"
+    NOT_INCIDENT = "not-incident"
+    UNDECIDED = "undecided"
+
+
+class Phase(enum.StrEnum):
+    """Where the incident stands in the template's process, in order."""
+
+    REPORTED = "reported"
+    NOT_INCIDENT = "not-incident"
+    TRIAGED = "triaged"
+    INVESTIGATING = "investigating"
+    FIRST_AID_DONE = "first-aid-done"
+    RESOLVED = "resolved"
+    POSTMORTEM_SCHEDULED = "postmortem-scheduled"
+    IMPROVING = "improving"
+    DONE = "done"
+
+    @property
+    def rank(self) -> int:
+        return _PHASE_ORDER.index(self)
+
+    def at_least(self, other: Phase) -> bool:
+        return self.rank >= other.rank
+
+
+_PHASE_ORDER = list(Phase)
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the lines it spans (up to the next heading of the same or a higher level)."""
+
+    key: str | None  # canonical id from ``sections.SECTION_KEYS`` or None for unknown headings
+    path: tuple[str, ...]  # heading texts from the top down
+    level: int
+    line: int
+    end_line: int  # last line (inclusive) that belongs to the section
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One list item (task or not), with the text of its first paragraph."""
+
+    text: str
+    line: int
+    depth: int  # 0 for a top-level list item, 1 for an item nested once, ...
+    section: str | None  # key of the innermost known section holding it
+    path: tuple[str, ...]  # heading path holding it
+    task: bool
+    checked: bool
+    parent_text: str | None  # text of the enclosing list item, if any
+
+
+@dataclass(frozen=True)
+class TriageQuestion:
+    key: str  # "users-affected", "data-corrupting", "under-attack"
+    label: str
+    checked: bool
+    written: str | None  # the written answer as typed, None when still TODO/blank
+    answer: Answer
+    conflict: bool
+    line: int | None  # None when the question is missing from the body
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str  # "investigator", "communicator", "recorder"
+    label: str
+    handles: tuple[str, ...]
+    checked: bool
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    line: int
+    kind: str  # "video", "image", "link"
+    form: str  # which attachment form matched (e.g. "user-attachments"), or "allowed-host", "other"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    text: str  # the whole line as written, without the list marker
+    line: int
+    when: datetime | None  # aware UTC datetime, None for a slot or an unparseable line
+    description: str
+    slot: bool  # an ``xx/xx xx:xx`` placeholder line
+    error: str | None = None  # why the line could not be read, if it could not
+
+
+@dataclass(frozen=True)
+class RecordField:
+    key: str  # "where-is-bug", "first-aid", "people-affected"
+    text: str  # the human text, "" while it only says TODO
+    line: int | None
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.text)
+
+
+@dataclass(frozen=True)
+class Postmortem:
+    start: datetime | None  # aware UTC datetime
+    duration_minutes: int
+    written: str  # the Datetime line as written
+    line: int | None
+    error: str | None  # why a written date could not be read
+    attendees: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    text: str
+    checked: bool
+    line: int
+    links: tuple[str, ...]  # "#12", "owner/repo#12", or full issue/PR URLs as written
+    topic: str  # "root-problem", "workflow", "incident-mode", or "other"
+
+
+@dataclass(frozen=True)
+class Incident:
+    """Everything the parser found in one issue body."""
+
+    body: str  # the normalised body the line numbers refer to
+    headings: tuple[Heading, ...]
+    sections: tuple[Section, ...]
+    items: tuple[ListItem, ...]
+    triage: tuple[TriageQuestion, ...]
+    roles: tuple[Role, ...]
+    videos: tuple[Link, ...]
+    links: tuple[Link, ...]  # every link found under the video heading (videos included)
+    record: tuple[RecordField, ...]
+    timeline: tuple[TimelineEntry, ...]
+    postmortem: Postmortem
+    action_items: tuple[ActionItem, ...]
+    template_like: bool  # enough of the template's sections are present to call it an incident body
+    missing_sections: tuple[str, ...] = field(default=())
+
+    @property
+    def tasks(self) -> tuple[ListItem, ...]:
+        return tuple(i for i in self.items if i.task)
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def role(self, key: str) -> Role:
+        return next(r for r in self.roles if r.key == key)
+
+    def record_field(self, key: str) -> RecordField:
+        return next(f for f in self.record if f.key == key)
+
+    @property
+    def decision(self) -> Decision:
+        answers = [q.answer for q in self.triage]
+        if Answer.YES in answers:
+            return Decision.INCIDENT
+        if answers and all(a is Answer.NO for a in answers) and len(answers) == 3:
+            return Decision.NOT_INCIDENT
+        return Decision.UNDECIDED
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class IssueContext:
+    """What the body alone cannot say: labels, state and dates, from the API or the CLI."""
+
+    labels: frozenset[str] = frozenset()
+    state: str = "open"  # "open" or "closed"
+    state_reason: str | None = None
+    created_at: datetime | None = None
+    now: datetime | None = None
+    # Facts the bot has established that fulfil template items ("invite", "report").
+    fulfilled: frozenset[str] = frozenset()
