@@ -66,9 +66,7 @@ def all_checked(items: Iterable[ListItem]) -> bool:
     return bool(items) and all(i.checked for i in items)
 
 
-def open_items_by_section(
-    incident: Incident, context: IssueContext, labels: Labels
-) -> dict[str, int]:
+def open_items_by_section(incident: Incident, context: IssueContext, labels: Labels) -> dict[str, int]:
     """Count of task items not yet done, per top-level section (its heading text)."""
     out: dict[str, int] = {}
     for item in incident.tasks:

@@ -40,14 +40,18 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check an incident issue body and print the findings")
     check.add_argument("file", metavar="FILE|-", help="the issue body (markdown); - reads stdin")
-    check.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
+    check.add_argument(
+        "--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)"
+    )
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument(
         "--created-at",
         metavar="ISO8601",
         help="when the issue was opened, to give MM/DD dates their year (default: now)",
     )
-    check.add_argument("--label", action="append", default=[], metavar="NAME", help="a label the issue carries (repeatable)")
+    check.add_argument(
+        "--label", action="append", default=[], metavar="NAME", help="a label the issue carries (repeatable)"
+    )
     check.add_argument("--closed", action="store_true", help="the issue is closed (as completed)")
     check.set_defaults(func=_check)
 
@@ -56,7 +60,19 @@ def _parser() -> argparse.ArgumentParser:
     install.add_argument("--force", action="store_true", help="replace shipped files you changed")
     install.add_argument("--dry-run", action="store_true", help="list what would be done, change nothing")
     install.set_defaults(func=_install)
+
+    demo = sub.add_parser("demo", help="walk a demo incident through incident-kit on this machine")
+    demo.add_argument("--out", default="demo-output", metavar="DIR", help="where to write what happened")
+    demo.set_defaults(func=_demo)
     return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from incident_kit.demo import run_demo
+
+    return run_demo(Path(args.out))
 
 
 def _fail(message: str) -> int:
@@ -72,7 +88,11 @@ def _read_body(name: str) -> str | None:
             with open(name, "rb") as fh:
                 data = fh.read()
         except OSError as exc:
-            print(f"incident-kit: cannot read {name}: {exc.strerror}; pass the path of a markdown file or - for stdin", file=sys.stderr)
+            print(
+                f"incident-kit: cannot read {name}: {exc.strerror}; "
+                "pass the path of a markdown file or - for stdin",
+                file=sys.stderr,
+            )
             return None
     return data.decode("utf-8", "replace")
 
@@ -92,7 +112,9 @@ def _check(args: argparse.Namespace) -> int:
         try:
             created = datetime.fromisoformat(args.created_at.replace("Z", "+00:00"))
         except ValueError:
-            return _fail(f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z")
+            return _fail(
+                f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z"
+            )
         if created.tzinfo is None:
             created = created.replace(tzinfo=UTC)
     body = _read_body(args.file)
@@ -145,7 +167,9 @@ def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
         ],
         "record": {f.key: f.text for f in inc.record},
         "postmortem": {
-            "start": inc.postmortem.start.isoformat().replace("+00:00", "Z") if inc.postmortem.start else None,
+            "start": inc.postmortem.start.isoformat().replace("+00:00", "Z")
+            if inc.postmortem.start
+            else None,
             "minutes": inc.postmortem.duration_minutes,
             "attendees": list(inc.postmortem.attendees),
         },

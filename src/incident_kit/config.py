@@ -112,6 +112,15 @@ def _str(node: yaml.Node) -> str:
     return value.strip()
 
 
+def _text(node: yaml.Node) -> str:
+    value = _scalar(node)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Bad("a text", node)
+    return value.strip()
+
+
 def _bool(node: yaml.Node) -> bool:
     value = _scalar(node)
     if not isinstance(value, bool):
@@ -131,7 +140,9 @@ def _int_range(low: int, high: int) -> Parser:
 
 def _choice(*allowed: str) -> Parser:
     def parse(node: yaml.Node) -> str:
-        value = _scalar(node)
+        _scalar(node)
+        # The raw text, not the YAML 1.1 value: `mode: off` would otherwise arrive as False.
+        value = node.value
         if value not in allowed:
             raise _Bad("one of " + ", ".join(allowed), node)
         return str(value)
@@ -239,7 +250,7 @@ _VIDEO: _Schema = {
     "mode": ("mode", _choice("require", "warn", "off")),
     "allowed-hosts": ("hosts", _list(_host)),
 }
-_REPORT: _Schema = {"path": ("path", _path_template), "branch": ("branch", _str)}
+_REPORT: _Schema = {"path": ("path", _path_template), "branch": ("branch", _text)}
 _POSTMORTEM: _Schema = {
     "propose": ("propose", _bool),
     "hour": ("hour", _int_range(0, 23)),
@@ -306,13 +317,17 @@ def parse_config(text: str, source: str = DEFAULT_PATH) -> Config:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{source}{line}: not valid YAML ({problem}); check indentation and quoting") from None
+        raise ConfigError(
+            f"{source}{line}: not valid YAML ({problem}); check indentation and quoting"
+        ) from None
     if node is None:
         return Config()
     try:
         config: Config = _build(node, Config, _TOP, "", source)
     except _Bad as bad:
-        raise ConfigError(f"{source}:{bad.node.start_mark.line + 1}: the file must be {bad.expected}") from None
+        raise ConfigError(
+            f"{source}:{bad.node.start_mark.line + 1}: the file must be {bad.expected}"
+        ) from None
     return config
 
 

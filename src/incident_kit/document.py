@@ -21,6 +21,7 @@ from incident_kit.sections import section_key
 
 # One parser for the process: building it compiles its rule chains (a few ms).
 _MD = MarkdownIt("commonmark")
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---[ \t]*(?=\n|\Z)", re.S)
 _TASK = re.compile(r"^\[([ xX])\](?:[ \t]+|$)")
 
 
@@ -42,15 +43,10 @@ def normalize(body: object) -> str:
 
 def blank_front_matter(text: str) -> str:
     """Blank out a template's YAML front matter, keeping line numbers (issue bodies have none)."""
-    if not text.startswith("---\n"):
+    m = _FRONT_MATTER.match(text)
+    if not m:
         return text
-    end = text.find("\n---", 3)
-    if end == -1 or "\n" in text[end + 4 : end + 5].strip(" \t"):
-        return text
-    close = text.find("\n", end + 4)
-    close = len(text) if close == -1 else close
-    head = text[:close]
-    return "\n" * head.count("\n") + text[close:]
+    return "\n" * m.group(0).count("\n") + text[m.end() :]
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,8 @@ from incident_kit.timeline import parse_stamp
 
 DEFAULT_MINUTES = 120
 _SLOT = re.compile(r"^x{1,2}/x{1,2}\s+x{1,2}:x{1,2}", re.I)
-_LENGTH = re.compile(
-    r"^[-–~]\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>hours?|hrs?|h|minutes?|mins?|m)\b", re.I
-)
-_END = re.compile(r"^[-–~]\s*(?P<h>\d{1,2}):(?P<m>\d{2})\b")
+_LENGTH = re.compile(r"^(?:[-–~]\s*)?(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>hours?|hrs?|h|minutes?|mins?|m)\b", re.I)
+_END = re.compile(r"^(?:[-–~]\s*)?(?P<h>\d{1,2}):(?P<m>\d{2})\b")
 _PLACEHOLDER = re.compile(r"^x+$", re.I)
 
 

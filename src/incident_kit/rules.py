@@ -19,11 +19,12 @@ from incident_kit.model import (
     Incident,
     IssueContext,
     Phase,
+    Severity,
 )
 from incident_kit.phase import compute_phase
 from incident_kit.sections import REQUIRED
 
-E, W, I = "error", "warning", "info"
+E, W = "error", "warning"
 
 RULE_IDS = (
     "triage-unanswered",
@@ -68,8 +69,6 @@ Rule = Callable[[Incident, Phase, Config], Iterator[Finding]]
 
 
 def _f(rule: str, severity: str, message: str, line: int | None) -> Finding:
-    from incident_kit.model import Severity
-
     return Finding(rule, Severity(severity), message, line)
 
 
@@ -117,7 +116,7 @@ def role_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
         if role.handles:
             continue
         who = "one or more engineers" if role.key == "investigator" else "exactly one person"
-        where = f"on its line" if role.line else "under 'Decide roles'"
+        where = "on its line" if role.line else "under 'Decide roles'"
         yield _f(
             "roles-missing",
             E,
@@ -244,5 +243,5 @@ def evaluate(inc: Incident, context: IssueContext, cfg: Config) -> Evaluation:
     """Run every rule and order the findings by line (findings without a line first)."""
     phase = compute_phase(inc, context, cfg.labels)
     findings = [f for rule in RULES for f in rule(inc, phase, cfg)]
-    findings.sort(key=lambda f: (f.line or 0))
+    findings.sort(key=lambda f: f.line or 0)
     return Evaluation(inc, phase, tuple(findings))

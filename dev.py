@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Set up a development environment in .venv and run one task.
+
+    python3 dev.py demo     # the demo on the built-in local backend
+    python3 dev.py test     # lint, type-check, workflow audit and the test suite
+    python3 dev.py bench    # the benchmarks in bench/
+
+The environment is (re)built only when pyproject.toml changes. uv (from PyPI)
+installs it; plain pip is the fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+STAMP = VENV / ".incident-kit-stamp"
+
+
+def sh(*cmd: str | Path, check: bool = True) -> int:
+    print("+ " + " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=check).returncode
+
+
+def setup() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must say so on an old Python
+        sys.exit("incident-kit needs Python 3.11 or newer: run this script with python3.11 or later")
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == want and PY.exists():
+        return
+    if not PY.exists():
+        venv.create(VENV, with_pip=True)
+    spec = f"{ROOT}[dev,report,invite]"
+    if sh(PY, "-m", "pip", "install", "-q", "uv", check=False) == 0:
+        sh(BIN / "uv", "pip", "install", "-q", "--python", PY, "-e", spec)
+    else:
+        sh(PY, "-m", "pip", "install", "-q", "-e", spec)
+    STAMP.write_text(want)
+
+
+def main(argv: list[str]) -> int:
+    task = argv[0] if argv else "test"
+    rest = argv[1:]
+    setup()
+    if task == "demo":
+        return sh(BIN / "incident-kit", "demo", *rest, check=False)
+    if task == "test":
+        steps = [
+            [BIN / "ruff", "check", "src", "tests", "bench", "dev.py"],
+            [BIN / "mypy"],
+            [PY, "-m", "pytest", *rest],
+        ]
+        for step in steps:
+            if sh(*step, check=False) != 0:
+                return 1
+        return 0
+    if task == "bench":
+        code = 0
+        for script in sorted((ROOT / "bench").glob("bench_*.py")):
+            code |= sh(PY, script, *rest, check=False)
+        return code
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

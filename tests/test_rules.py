@@ -1,0 +1,213 @@
+"""Every rule id fires on a real body written from the template, and only in its phase."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from helpers import VIDEO, check, line_of, rules
+
+from incident_kit import edits
+from incident_kit.config import Config, VideoSettings
+from incident_kit.model import Phase
+from incident_kit.rules import RULE_IDS
+
+
+def declared(template: str) -> str:
+    """An incident: one yes, two no, a video attached."""
+    body = edits.answer(template, "50%", "y")
+    body = edits.answer(body, "corrupting", "n")
+    body = edits.answer(body, "attack", "n")
+    return edits.attach_video(body, VIDEO)
+
+
+def staffed(template: str) -> str:
+    body = edits.set_role(declared(template), "Investigator", "alice", "bob")
+    body = edits.set_role(body, "Communicator", "carol")
+    return edits.set_role(body, "Recorder", "dave")
+
+
+def first_aided(template: str) -> str:
+    return edits.tick(staffed(template), "firstaid")
+
+
+def resolved(template: str) -> str:
+    return edits.tick(first_aided(template), "Announce resolving this incident")
+
+
+def test_fresh_template_asks_for_triage_and_video(template: str) -> None:
+    ev = check(template)
+    assert ev.phase is Phase.REPORTED
+    assert rules(ev) == ["triage-unanswered"] * 3 + ["video-missing"]
+    assert [f.line for f in ev.findings[:3]] == [20, 21, 22]
+    assert "TODO(y/n)" in ev.findings[0].message
+
+
+def test_triage_conflict(template: str) -> None:
+    body = edits.answer(declared(template), "corrupting", "n", tick=True)
+    body = edits.tick(body, "Is our data corrupting")
+    ev = check(body)
+    assert "triage-conflict" in rules(ev)
+    conflict = next(f for f in ev.findings if f.rule == "triage-conflict")
+    assert conflict.line == 21 and conflict.severity == "error"
+
+
+def test_triage_unanswered_stops_once_decided(template: str) -> None:
+    body = edits.answer(template, "attack", "yes")
+    assert "triage-unanswered" not in rules(check(body))
+
+
+def test_roles_missing_only_once_it_is_an_incident(template: str) -> None:
+    assert "roles-missing" not in rules(check(template))
+    ev = check(declared(template))
+    assert ev.phase is Phase.TRIAGED
+    assert rules(ev) == ["roles-missing"] * 3
+    assert [f.line for f in ev.findings] == [24, 25, 26]
+    assert rules(check(staffed(template))) == []
+
+
+def test_role_count(template: str) -> None:
+    body = edits.set_role(declared(template), "Communicator", "carol", "erin")
+    ev = check(body)
+    counted = [f for f in ev.findings if f.rule == "role-count"]
+    assert len(counted) == 1 and counted[0].line == 25
+    assert "@carol, @erin" in counted[0].message
+    # Several investigators are fine.
+    assert "role-count" not in rules(check(edits.set_role(declared(template), "Investigator", "a", "b", "c")))
+
+
+def test_video_missing_modes(template: str) -> None:
+    body = edits.answer(template, "50%", "y")
+    ev = check(body)
+    video = next(f for f in ev.findings if f.rule == "video-missing")
+    assert video.severity == "error" and video.line == 49
+    assert ".mp4" in video.message and "10 MB" in video.message
+    warn = Config(video=VideoSettings(mode="warn"))
+    assert (
+        next(f for f in check(body, config=warn).findings if f.rule == "video-missing").severity == "warning"
+    )
+    assert "video-missing" not in rules(check(body, config=Config(video=VideoSettings(mode="off"))))
+    assert "video-missing" not in rules(check(edits.attach_video(body, "https://www.loom.com/share/abc")))
+    # A non-incident does not need a video.
+    no = template
+    for q in ("50%", "corrupting", "attack"):
+        no = edits.answer(no, q, "n")
+    ev = check(no)
+    assert ev.phase is Phase.NOT_INCIDENT and "video-missing" not in rules(ev)
+
+
+def test_video_as_image_does_not_count(template: str) -> None:
+    body = edits.add_under(template, "video of incid", f'<img width="600" alt="Image" src="{VIDEO}" />')
+    assert "video-missing" in rules(check(body))
+
+
+def test_timeline_format_and_order(template: str) -> None:
+    body = edits.fill_slot(staffed(template), "Start this incident", "11/20 08:30")
+    body = edits.fill_slot(body, "Find this incident", "11/20 08:10")  # before the previous one
+    body = edits.fill_slot(body, "Know this incident", "11/2x 08:40")
+    body = edits.fill_slot(body, "Create this issue", "02/30 09:00")
+    ev = check(body)
+    got = [(f.rule, f.line) for f in ev.findings]
+    assert ("timeline-order", line_of(body, "11/20 08:10")) in got
+    assert ("timeline-format", line_of(body, "11/2x 08:40")) in got
+    assert ("timeline-format", line_of(body, "02/30 09:00")) in got
+    fmt = next(f for f in ev.findings if f.line == line_of(body, "02/30 09:00"))
+    assert "not a real date" in fmt.message
+
+
+def test_action_items_vague_and_untracked(template: str) -> None:
+    body = edits.set_action_item(
+        resolved(template), "Root problem", "Everyone should be careful when deploying"
+    )
+    body = edits.set_action_item(body, "Workflow problem", "Add a staging smoke test")
+    body = edits.set_action_item(body, "Incident mode", "本番作業は気をつける")
+    ev = check(body, labels=("incident-improvement",))
+    got = [(f.rule, f.severity) for f in ev.findings if f.rule.startswith("action-item")]
+    assert got == [
+        ("action-item-vague", "error"),
+        ("action-item-untracked", "warning"),
+        ("action-item-vague", "error"),
+    ]
+    custom = Config(vague_phrases=("add a staging",))
+    assert [f.rule for f in check(body, config=custom).findings if f.rule.startswith("action")][
+        1
+    ] == "action-item-vague"
+    tracked = edits.set_action_item(resolved(template), "Root problem", "Add a unique index, see #42")
+    assert not [f for f in check(tracked).findings if f.rule.startswith("action-item")]
+
+
+def test_postmortem_unscheduled_only_after_first_aid(template: str) -> None:
+    assert "postmortem-unscheduled" not in rules(check(staffed(template)))
+    ev = check(first_aided(template))
+    assert ev.phase is Phase.FIRST_AID_DONE
+    assert rules(ev) == ["postmortem-unscheduled"]
+    assert ev.findings[0].line == line_of(first_aided(template), "xx/xx xx:xx -  2 hours")
+    scheduled = edits.set_postmortem(first_aided(template), "2026-11-23 10:00 - 2 hours")
+    assert "postmortem-unscheduled" not in rules(check(scheduled))
+
+
+def test_postmortem_date(template: str) -> None:
+    body = edits.set_postmortem(staffed(template), "02/30 25:00 - 2 hours")
+    f = next(f for f in check(body).findings if f.rule == "postmortem-date")
+    assert f.line == line_of(body, "02/30 25:00") and f.severity == "error"
+
+
+def test_sections_missing_and_not_template(template: str) -> None:
+    cut = template.replace("### First aid\n- TODO\n", "")
+    ev = check(cut)
+    missing = [f for f in ev.findings if f.rule == "section-missing"]
+    assert len(missing) == 1 and "### First aid" in missing[0].message
+    assert rules(check("just some words")) == [
+        "not-template",
+        "triage-unanswered",
+        "triage-unanswered",
+        "triage-unanswered",
+        "video-missing",
+    ]
+
+
+def test_phases_in_order(template: str) -> None:
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert check(template).phase is Phase.REPORTED
+    assert check(declared(template)).phase is Phase.TRIAGED
+    assert check(staffed(template)).phase is Phase.INVESTIGATING
+    assert check(first_aided(template)).phase is Phase.FIRST_AID_DONE
+    assert check(resolved(template)).phase is Phase.RESOLVED
+    pm = edits.set_postmortem(resolved(template), "2026-12-01 10:00")
+    assert check(pm, now=now).phase is Phase.POSTMORTEM_SCHEDULED
+    assert check(pm, now=datetime(2026, 12, 1, 10, 5, tzinfo=UTC)).phase is Phase.IMPROVING
+    # Closed as completed counts as resolved; closed as not planned does not.
+    assert check(first_aided(template), closed=True).phase is Phase.RESOLVED
+    done = pm
+    while "- [ ]" in done:
+        done = done.replace("- [ ]", "- [x]", 1)
+    done = done.replace("    - [ ]", "    - [x]")
+    assert check(done).phase is Phase.DONE
+
+
+def test_bot_fulfilled_items_count_as_done(template: str) -> None:
+    from incident_kit.checklist import open_items_by_section
+    from incident_kit.config import Labels
+    from incident_kit.model import IssueContext
+    from incident_kit.parse import parse_incident
+
+    inc = parse_incident(resolved(template))
+    before = open_items_by_section(inc, IssueContext(labels=frozenset({"incident"})), Labels())
+    after = open_items_by_section(inc, IssueContext(labels=frozenset({"incident-improvement"})), Labels())
+    top = "How to resolve the incident"
+    assert before[top] - after[top] == 2  # remove "incident" label, put "incident-improvement" label
+
+
+def test_every_rule_id_is_tested() -> None:
+    import pathlib
+
+    text = pathlib.Path(__file__).read_text()
+    untested = [r for r in RULE_IDS if f'"{r}"' not in text.replace(f'"{r}" ', "")]
+    assert untested == []
+
+
+@pytest.mark.parametrize("body", [None, "", "\x00", "# Problem\n### Video of incident\n"])
+def test_degenerate_bodies(body: object) -> None:
+    ev = check(body)
+    assert ev.phase is Phase.REPORTED
+    assert "video-missing" in rules(ev)
