@@ -57,8 +57,15 @@ def fulfilled_by_state(name: str | None, context: IssueContext, labels: Labels) 
     return False
 
 
-def is_done(item: ListItem, context: IssueContext, labels: Labels) -> bool:
-    return item.checked or fulfilled_by_state(item_name(item), context, labels)
+def answered(item: ListItem, incident: Incident) -> bool:
+    """A triage question answered in writing, or a role with its @handles, is done even unticked."""
+    if any(q.line == item.line and q.written and q.answer.value != "unanswered" for q in incident.triage):
+        return True
+    return any(r.line == item.line and r.handles for r in incident.roles)
+
+
+def is_done(item: ListItem, incident: Incident, context: IssueContext, labels: Labels) -> bool:
+    return item.checked or answered(item, incident) or fulfilled_by_state(item_name(item), context, labels)
 
 
 def all_checked(items: Iterable[ListItem]) -> bool:
@@ -72,6 +79,6 @@ def open_items_by_section(incident: Incident, context: IssueContext, labels: Lab
     for item in incident.tasks:
         top = item.path[0] if item.path else "(before any heading)"
         out.setdefault(top, 0)
-        if not is_done(item, context, labels):
+        if not is_done(item, incident, context, labels):
             out[top] += 1
     return out

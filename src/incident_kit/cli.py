@@ -40,9 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check an incident issue body and print the findings")
     check.add_argument("file", metavar="FILE|-", help="the issue body (markdown); - reads stdin")
-    check.add_argument(
-        "--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)"
-    )
+    check.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument(
         "--created-at",
@@ -60,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     install.add_argument("--force", action="store_true", help="replace shipped files you changed")
     install.add_argument("--dry-run", action="store_true", help="list what would be done, change nothing")
     install.set_defaults(func=_install)
+
+    run = sub.add_parser("run", help="what the GitHub Action runs (reads the runner's environment)")
+    run.set_defaults(func=lambda _args: __import__("incident_kit.runner").runner.main())
 
     demo = sub.add_parser("demo", help="walk a demo incident through incident-kit on this machine")
     demo.add_argument("--out", default="demo-output", metavar="DIR", help="where to write what happened")
@@ -89,8 +90,7 @@ def _read_body(name: str) -> str | None:
                 data = fh.read()
         except OSError as exc:
             print(
-                f"incident-kit: cannot read {name}: {exc.strerror}; "
-                "pass the path of a markdown file or - for stdin",
+                f"incident-kit: cannot read {name}: {exc.strerror}; pass the path of a markdown file or - for stdin",
                 file=sys.stderr,
             )
             return None
@@ -112,9 +112,7 @@ def _check(args: argparse.Namespace) -> int:
         try:
             created = datetime.fromisoformat(args.created_at.replace("Z", "+00:00"))
         except ValueError:
-            return _fail(
-                f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z"
-            )
+            return _fail(f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z")
         if created.tzinfo is None:
             created = created.replace(tzinfo=UTC)
     body = _read_body(args.file)
@@ -150,8 +148,7 @@ def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
         "phase": str(result.phase),
         "errors": result.errors,
         "findings": [
-            {"rule": f.rule, "severity": str(f.severity), "message": f.message, "line": f.line}
-            for f in result.findings
+            {"rule": f.rule, "severity": str(f.severity), "message": f.message, "line": f.line} for f in result.findings
         ],
         "triage": {q.key: str(q.answer) for q in inc.triage},
         "roles": {r.key: list(r.handles) for r in inc.roles},
@@ -167,9 +164,7 @@ def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
         ],
         "record": {f.key: f.text for f in inc.record},
         "postmortem": {
-            "start": inc.postmortem.start.isoformat().replace("+00:00", "Z")
-            if inc.postmortem.start
-            else None,
+            "start": inc.postmortem.start.isoformat().replace("+00:00", "Z") if inc.postmortem.start else None,
             "minutes": inc.postmortem.duration_minutes,
             "attendees": list(inc.postmortem.attendees),
         },

@@ -317,17 +317,13 @@ def parse_config(text: str, source: str = DEFAULT_PATH) -> Config:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(
-            f"{source}{line}: not valid YAML ({problem}); check indentation and quoting"
-        ) from None
+        raise ConfigError(f"{source}{line}: not valid YAML ({problem}); check indentation and quoting") from None
     if node is None:
         return Config()
     try:
         config: Config = _build(node, Config, _TOP, "", source)
     except _Bad as bad:
-        raise ConfigError(
-            f"{source}:{bad.node.start_mark.line + 1}: the file must be {bad.expected}"
-        ) from None
+        raise ConfigError(f"{source}:{bad.node.start_mark.line + 1}: the file must be {bad.expected}") from None
     return config
 
 

@@ -1,39 +1,86 @@
-"""``incident-kit demo``: walk the demo incident (``story.STORY``) through incident-kit.
+"""``incident-kit demo``: walk the demo incident (``story.STORY``) through incident-kit, locally.
 
-Each step's body is checked and what incident-kit concludes (decision, phase,
-findings) is printed and written to an output folder a person can read.
+A sandbox repository is kept in ``<out>/repo`` by the local backend. Each step
+of the story is what a person does to the issue; after each one incident-kit
+runs exactly as the GitHub Action would (read the issue fresh, plan, apply the
+difference), and what it did is written to ``<out>/step-N.md``: the body the
+person left, the labels and assignees, and the bot's status comment.
 """
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
 from incident_kit import resources
 from incident_kit.config import Config
-from incident_kit.model import IssueContext
-from incident_kit.parse import parse_incident
-from incident_kit.rules import evaluate
+from incident_kit.local_backend import LocalRepository
+from incident_kit.reconcile import Budget, Event, reconcile
 from incident_kit.story import STORY, TITLE
 
+TEAM = ("alice", "bob", "carol", "dave", "erin")
 
-def run_demo(out: Path) -> int:
+
+def _when(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def run_demo(out: Path, config: Config | None = None) -> int:
+    config = config or Config()
+    if (out / "repo").exists():
+        shutil.rmtree(out / "repo")  # every demo starts from an empty sandbox
     out.mkdir(parents=True, exist_ok=True)
+    clock = {"now": _when(STORY[0].at)}
+    repo = LocalRepository(out / "repo", clock=lambda: clock["now"])
+    for login in TEAM:
+        repo.set_permission(login, "write")
     body = resources.template_text().split("---\n", 2)[2].lstrip("\n")
-    created = datetime.fromisoformat(STORY[0].at.replace("Z", "+00:00"))
-    config = Config()
-    print(f"Demo incident: {TITLE}\n")
+    number = 0
+    print(f"Demo incident: {TITLE}  (sandbox repository: {out / 'repo'})\n")
     for n, step in enumerate(STORY, 1):
+        clock["now"] = _when(step.at)
         body = step.edit(body)
-        now = datetime.fromisoformat(step.at.replace("Z", "+00:00"))
-        incident = parse_incident(body, reference=created)
-        context = IssueContext(labels=frozenset({"incident"}), created_at=created, now=now)
-        result = evaluate(incident, context, config)
-        lines = [f"step {n}: {step.name} (by @{step.actor} at {step.at})"]
-        lines.append(f"  decision: {result.decision}, phase: {result.phase}")
-        lines += [f"  {f.severity} {f.rule} (line {f.line}): {f.message}" for f in result.findings]
-        print("\n".join(lines) + "\n")
-        (out / f"step-{n}-body.md").write_text(body, encoding="utf-8")
-        (out / f"step-{n}-check.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"Bodies and findings of every step are in {out}/")
+        if n == 1:
+            number = repo.open_issue(TITLE, body, step.actor, labels=(config.labels.incident,))
+            event = Event("issues", "opened", step.actor)
+        else:
+            previous = repo.get_issue(number).body
+            repo.human_edit(number, body)
+            event = Event("issues", "edited", step.actor, previous_body=previous)
+        writes_before = repo.stats.writes
+        budget = Budget(limit=50)
+        outcome = reconcile(
+            repo,
+            number,
+            config=config,
+            bot_login=repo.bot_login,
+            budget=budget,
+            event=event,
+            now=clock["now"],
+        )
+        again = Budget(limit=50)
+        reconcile(repo, number, config=config, bot_login=repo.bot_login, budget=again, event=event, now=clock["now"])
+        issue = repo.get_issue(number)
+        ev = outcome.evaluation
+        status = next(c for c in repo.list_comments(number) if c.author == repo.bot_login)
+        print(f"step {n}: {step.name} (@{step.actor}, {step.at})")
+        if ev is not None:
+            print(f"  decision {ev.decision}, phase {ev.phase}, {ev.errors} error(s)")
+        print(f"  incident-kit wrote: {', '.join(budget.done) or 'nothing'}")
+        print(f"  labels: {', '.join(issue.labels) or '-'}; assignees: {', '.join(issue.assignees) or '-'}")
+        for failure in outcome.failures:
+            print(f"  step fails: {failure.title}: {failure.message}")
+        print(
+            f"  re-run wrote: {', '.join(again.done) or 'nothing'} (every run reconciles; a re-run changes nothing)\n"
+        )
+        (out / f"step-{n}.md").write_text(
+            f"# Step {n}: {step.name}\n\nBy @{step.actor} at {step.at}.\n\n"
+            f"Labels: {', '.join(issue.labels) or '-'}  \nAssignees: {', '.join(issue.assignees) or '-'}  \n"
+            f"incident-kit wrote: {', '.join(budget.done) or 'nothing'} "
+            f"({repo.stats.writes - writes_before} writes)\n\n"
+            f"## Status comment\n\n{status.body}\n\n## Issue body\n\n{issue.body}\n",
+            encoding="utf-8",
+        )
+    print(f"What happened at each step: {out}/step-*.md")
     return 0

@@ -62,9 +62,7 @@ class Document:
     def section_lines(self, section: Section) -> list[tuple[int, str]]:
         """The (line number, text) pairs below a section's heading, code blocks left out."""
         return [
-            (n, self.lines[n - 1])
-            for n in range(section.line + 1, section.end_line + 1)
-            if n not in self.code_lines
+            (n, self.lines[n - 1]) for n in range(section.line + 1, section.end_line + 1) if n not in self.code_lines
         ]
 
 
@@ -125,9 +123,7 @@ def innermost(sections: tuple[Section, ...], line: int) -> Section | None:
     return best
 
 
-def _list_item(
-    text: str, line: int, depth: int, parent: str | None, sections: tuple[Section, ...]
-) -> ListItem:
+def _list_item(text: str, line: int, depth: int, parent: str | None, sections: tuple[Section, ...]) -> ListItem:
     m = _TASK.match(text)
     task = m is not None
     checked = bool(m and m.group(1) in "xX")

@@ -43,7 +43,7 @@ def compute_phase(incident: Incident, context: IssueContext, labels: Labels) -> 
             return Phase.TRIAGED
         return Phase.FIRST_AID_DONE if first_aid_done(incident) else Phase.INVESTIGATING
     tasks = incident.tasks
-    if tasks and all(is_done(i, context, labels) for i in tasks):
+    if tasks and all(is_done(i, incident, context, labels) for i in tasks):
         return Phase.DONE
     pm = incident.postmortem
     if pm.start is None:

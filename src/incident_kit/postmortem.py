@@ -23,9 +23,7 @@ _PLACEHOLDER = re.compile(r"^x+$", re.I)
 
 def parse_postmortem(doc: Document, items: tuple[ListItem, ...], reference: datetime) -> Postmortem:
     section = next((s for s in doc.sections if s.key == "postmortem-datetime"), None)
-    attendees = tuple(
-        i.text for i in items if i.section == "attendees" and i.text and not _PLACEHOLDER.match(i.text)
-    )
+    attendees = tuple(i.text for i in items if i.section == "attendees" and i.text and not _PLACEHOLDER.match(i.text))
     if section is None:
         return Postmortem(None, DEFAULT_MINUTES, "", None, None, attendees)
     for number, raw in doc.section_lines(section):

@@ -61,9 +61,7 @@ def classify(url: str, context: str, allowed_hosts: tuple[str, ...]) -> tuple[st
     return ("image" if context == "image" else "link"), "other"
 
 
-def find_links(
-    lines: list[tuple[int, str]], allowed_hosts: tuple[str, ...] = DEFAULT_VIDEO_HOSTS
-) -> tuple[Link, ...]:
+def find_links(lines: list[tuple[int, str]], allowed_hosts: tuple[str, ...] = DEFAULT_VIDEO_HOSTS) -> tuple[Link, ...]:
     """Every URL in the given (line number, text) pairs, classified."""
     out: list[Link] = []
     for number, text in lines:

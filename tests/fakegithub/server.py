@@ -16,6 +16,25 @@ Fidelity goals, in order:
 3. Where GitHub's behaviour is uncertain, the fake is *stricter* than GitHub, so
    code that passes against the fake does not rely on leniency.
 
+Deliberate choices where GitHub is ambiguous or the fake simplifies:
+
+* Protected branch (``protect_branch``): contents PUT/DELETE answer 409
+  "Repository rule violations found ..." (the rulesets answer).
+* Contents PUT: existing file without ``sha`` -> 422 'Invalid request.\\n\\n"sha"
+  wasn't supplied.'; wrong sha, or any sha for a new path -> 409 "<path> does not
+  match <sha>"; unknown branch -> 404 "Branch X not found"; unknown ``ref`` on GET ->
+  404 "No commit found for the ref X" (PyGithub raises plain GithubException(404)).
+* Collaborator permission: ``permission`` is the legacy role (maintain->write,
+  triage->read), ``role_name`` the real one; a known non-collaborator gets "none"
+  (even on public repos), an unknown login 404.
+* Assignable = repo owner, collaborators with write or more, and ``add_assignable``.
+  Issue create/PATCH with an unassignable login -> 422; POST .../assignees drops it.
+* No authorization beyond a valid token: any token may write (only private repos
+  are hidden from non-collaborators).  Anonymous reads work, anonymous writes 401.
+* Labels unknown to the repo are created (colour ``ededed``) when applied to an issue.
+* ``x-ratelimit-*`` headers on every answer; each request spends one unit except
+  ``GET /rate_limit``; past zero the fake answers 403 "API rate limit exceeded".
+
 Only the standard library is used so the fake can run anywhere the tests run.
 """
 
@@ -392,6 +411,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     # HTTP/1.1 so requests' connection pool keeps connections alive like against
     # api.github.com; every response therefore carries an explicit Content-Length.
     protocol_version = "HTTP/1.1"
+    # Without TCP_NODELAY, keep-alive responses written as header + body segments hit
+    # Nagle vs. delayed ACK and every request costs ~40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -414,15 +436,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
             payload = response.raw
         elif response.body is not None or response.status not in (204, 304):
             payload = json.dumps(response.body).encode()
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
+        phrase = self.responses.get(response.status, ("",))[0]
+        lines = [
+            f"{self.protocol_version} {response.status} {phrase}",
+            f"Server: {self.version_string()}",
+            f"Date: {self.date_time_string()}",
+            f"Content-Type: {response.content_type}",
+            *(f"{name}: {value}" for name, value in response.headers.items()),
+        ]
         if response.status not in (204, 304):
-            self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if payload and self.command != "HEAD":
-            self.wfile.write(payload)
+            lines.append(f"Content-Length: {len(payload)}")
+        # Head and body in one write, so no small segment waits for a delayed ACK.
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head + (payload if self.command != "HEAD" else b""))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 
@@ -478,8 +504,7 @@ class FakeGitHub:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     def start(self) -> FakeGitHub:
         if self._thread is None:
@@ -653,7 +678,8 @@ class FakeGitHub:
             self._commit(repo, branch, {}, "Initial commit", None, "init", self.default_login)
             if default_labels:
                 for label_name, color, desc in _DEFAULT_LABELS:
-                    repo.labels[lid := next(self._ids)] = _Label(lid, label_name, color, desc, True)
+                    label = _Label(next(self._ids), label_name, color, desc, default=True)
+                    repo.labels[label.id] = label
             return self._repo_json(repo, None)
 
     def set_permission(self, repo: str, login: str, permission: str) -> None:
@@ -817,7 +843,11 @@ class FakeGitHub:
         """All issues and PR stubs of ``repo`` in number order, deleted ones excluded."""
         with self._lock:
             r = self._repo(repo)
-            return [self._issue_json(r, i) for i in sorted(r.issues.values(), key=lambda i: i.number) if not i.deleted]
+            return [
+                self._issue_json(r, i)
+                for i in sorted(r.issues.values(), key=lambda i: i.number)
+                if not i.deleted
+            ]
 
     def label_names(self, repo: str, number: int) -> list[str]:
         with self._lock:
@@ -907,7 +937,9 @@ class FakeGitHub:
         return sorted((c for c in r.comments.values() if c.issue_number == number), key=lambda c: c.seq)
 
     def _event(self, r: _Repo, issue: _Issue, event: str, actor: str, when: datetime, **extra: Any) -> _Event:
-        ev = _Event(next(self._ids), issue.number, event, self._user(actor).login, when, next(self._seq), extra)
+        ev = _Event(
+            next(self._ids), issue.number, event, self._user(actor).login, when, next(self._seq), extra
+        )
         r.events.append(ev)
         return ev
 
@@ -932,11 +964,15 @@ class FakeGitHub:
             if lid not in issue.label_ids:
                 issue.label_ids.append(lid)
                 label = r.labels[lid]
-                self._event(r, issue, "labeled", actor, when, label={"name": label.name, "color": label.color})
+                self._event(
+                    r, issue, "labeled", actor, when, label={"name": label.name, "color": label.color}
+                )
                 changed = True
         return changed
 
-    def _apply_assignees(self, r: _Repo, issue: _Issue, wanted: list[str], actor: str, when: datetime) -> bool:
+    def _apply_assignees(
+        self, r: _Repo, issue: _Issue, wanted: list[str], actor: str, when: datetime
+    ) -> bool:
         wanted_logins = [self._user(a).login for a in dict.fromkeys(a.casefold() for a in wanted)]
         changed = False
         for login in [a for a in issue.assignees if a not in wanted_logins]:
@@ -991,7 +1027,10 @@ class FakeGitHub:
     ) -> _Commit:
         user = self._user(actor)
         date = _ts(self.now) or ""
-        default = {"name": user.name or user.login, "email": f"{user.id}+{user.login}@users.noreply.github.com"}
+        default = {
+            "name": user.name or user.login,
+            "email": f"{user.id}+{user.login}@users.noreply.github.com",
+        }
         committer_d = {**default, **(committer or {}), "date": (committer or {}).get("date", date)}
         author_d = {**committer_d, **(author or {})}
         author_d.setdefault("date", date)
@@ -1009,9 +1048,10 @@ class FakeGitHub:
     def _api(self, r: _Repo) -> str:
         return f"{self.base_url}/repos/{r.full_name}"
 
-    def _user_json(self, user: _User | str | None) -> dict[str, Any] | None:
-        if user is None:
-            return None
+    def _maybe_user_json(self, user: str | None) -> dict[str, Any] | None:
+        return None if user is None else self._user_json(user)
+
+    def _user_json(self, user: _User | str) -> dict[str, Any]:
         if isinstance(user, str):
             user = self._user(user)
         u = f"{self.base_url}/users/{quote(user.login)}"
@@ -1038,7 +1078,7 @@ class FakeGitHub:
         }
 
     def _full_user_json(self, user: _User, private: bool) -> dict[str, Any]:
-        out = dict(self._user_json(user) or {})
+        out = self._user_json(user)
         out.update(
             name=user.name,
             company=None,
@@ -1179,7 +1219,7 @@ class FakeGitHub:
             "author_association": self._association(r, issue.user, issue.author_association),
             "active_lock_reason": issue.active_lock_reason,
             "body": issue.body,
-            "closed_by": self._user_json(issue.closed_by),
+            "closed_by": self._maybe_user_json(issue.closed_by),
             "reactions": self._reaction_rollup(f"{url}/reactions", issue.reactions),
             "timeline_url": f"{url}/timeline",
             "performed_via_github_app": None,
@@ -1754,7 +1794,9 @@ class FakeGitHub:
                 changed = True
         if "labels" in body and body["labels"] is not None:
             names = self._label_names_from(body["labels"], allow_empty=True)
-            changed |= self._apply_labels(r, issue, [self._ensure_label(r, n).id for n in names], ctx.actor, now)
+            changed |= self._apply_labels(
+                r, issue, [self._ensure_label(r, n).id for n in names], ctx.actor, now
+            )
         if "assignees" in body or "assignee" in body:
             if "assignees" in body:
                 wanted = list(body["assignees"] or [])
@@ -2055,7 +2097,7 @@ class FakeGitHub:
         if login.casefold() not in self._users:
             raise _not_found()
         role = self._permission(r, login)
-        user = dict(self._user_json(login) or {})
+        user = self._user_json(login)
         user["permissions"] = self._role_permissions(role)
         user["role_name"] = role
         return _Response(200, {"permission": _LEGACY_PERMISSION[role], "role_name": role, "user": user})
@@ -2155,9 +2197,7 @@ class FakeGitHub:
         if sha and (current is None or blob_sha(current) != sha):
             # Stale (or, for a new path, any) sha: the caller's view is out of date.
             raise ApiError(409, f"{path} does not match {sha}")
-        if any(p.startswith(path + "/") for p in files) or any(
-            path.startswith(p + "/") for p in files
-        ):
+        if any(p.startswith(path + "/") for p in files) or any(path.startswith(p + "/") for p in files):
             raise ApiError(422, "path conflicts with an existing file or directory")
         files[path] = data
         commit = self._commit(

@@ -1,0 +1,334 @@
+"""The GitHub backend: :class:`incident_kit.port.Repository` on PyGithub and the REST API.
+
+PyGithub is built once with the API URL passed in (it does not read
+``GITHUB_API_URL`` itself), pages of 100, no pause between requests, and its
+own retry turned off: retries are decided here (see ``retry``), because
+GithubRetry neither retries a 429 without ``retry-after`` nor knows that a POST
+which failed may have succeeded. A comment POST that fails that way is checked
+for before it is sent again, so a retry never duplicates the status comment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException
+from github.Issue import Issue
+from github.Repository import Repository as GhRepository
+
+from incident_kit.port import (
+    CommentData,
+    CommitResult,
+    Conflict,
+    FileData,
+    Forbidden,
+    IssueData,
+    NotFound,
+    PortError,
+    RequestStats,
+    TooManyRetries,
+)
+from incident_kit.retry import backoff, is_rate_limited, rate_limit_wait
+from incident_kit.status import MARKER
+
+T = TypeVar("T")
+
+PERMISSION_HELP = (
+    "The workflow's token lacks a permission: add `permissions: issues: write` (and `contents: write` "
+    "for the invite and the report) to the job that runs incident-kit."
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class GitHubRepository:
+    """Implements :class:`incident_kit.port.Repository` against GitHub's REST API."""
+
+    def __init__(
+        self,
+        full_name: str,
+        token: str,
+        *,
+        api_url: str = "https://api.github.com",
+        bot_login: str = "github-actions[bot]",
+        max_wait: float = 300.0,
+        timeout: float = 20.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.full_name = full_name
+        self.bot_login = bot_login
+        self.stats = RequestStats()
+        self._max_wait = max_wait
+        self._sleep = sleep
+        self._gh = Github(
+            base_url=api_url.rstrip("/"),
+            auth=Auth.Token(token) if token else None,
+            per_page=100,
+            retry=None,  # retries are ours: see the module docstring
+            timeout=int(timeout),
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            # Lazy objects: no GET of the repository before the first real request. Reads that
+            # must happen now go through _complete() inside the retry loop.
+            lazy=True,
+        )
+        self._repo: GhRepository = self._gh.get_repo(full_name)
+        self._issues: dict[int, Issue] = {}
+
+    # ------------------------------------------------------------------ the retry loop
+    def _call(
+        self,
+        what: str,
+        fn: Callable[[], T],
+        *,
+        write: bool = False,
+        recover: Callable[[], T | None] | None = None,
+    ) -> T:
+        attempt = 0
+        while True:
+            try:
+                if write:
+                    self.stats.writes += 1
+                else:
+                    self.stats.reads += 1
+                result = fn()
+                self._note_rate()
+                return result
+            except GithubException as exc:
+                status = exc.status
+                message = _message(exc)
+                headers = dict(exc.headers or {})
+                if status in (404, 410):
+                    raise NotFound(f"{what}: {message or 'not found'} ({status})") from None
+                if is_rate_limited(status, headers, message):
+                    wait = rate_limit_wait(headers, time.time(), attempt)
+                elif status == 403:
+                    raise Forbidden(f"{what}: {message} (403). {PERMISSION_HELP}") from None
+                elif status == 409:
+                    raise Conflict(f"{what}: {message} (409)") from None
+                elif status >= 500:
+                    wait = backoff(attempt)
+                else:
+                    raise PortError(f"{what}: {message} ({status})") from None
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                wait = backoff(attempt)
+                message = type(exc).__name__
+            if recover is not None:
+                # The failed write may have reached GitHub before the answer was lost.
+                found = recover()
+                if found is not None:
+                    return found
+            if self.stats.waited_seconds + wait > self._max_wait:
+                raise TooManyRetries(
+                    f"{what}: GitHub kept failing ({message}); gave up after waiting "
+                    f"{self.stats.waited_seconds:.0f} s. Re-run the workflow later; nothing was lost."
+                )
+            self.stats.notes.append(f"{what}: {message}; retrying in {wait:.1f} s")
+            self._sleep(wait)
+            self.stats.waited_seconds += wait
+            attempt += 1
+
+    def _note_rate(self) -> None:
+        remaining, limit = self._gh.rate_limiting
+        if remaining >= 0:
+            self.stats.rate_remaining, self.stats.rate_limit = remaining, limit
+
+    # ------------------------------------------------------------------ reads
+    def get_issue(self, number: int) -> IssueData:
+        issue = self._call(f"read issue #{number}", lambda: _complete(self._repo.get_issue(number)))
+        self._issues[number] = issue
+        raw = issue.raw_data
+        return IssueData(
+            number=issue.number,
+            title=raw.get("title") or "",
+            body=raw.get("body") or "",
+            state=raw.get("state") or "open",
+            state_reason=raw.get("state_reason"),
+            labels=tuple(label["name"] for label in raw.get("labels") or []),
+            assignees=tuple(a["login"] for a in raw.get("assignees") or []),
+            author=(raw.get("user") or {}).get("login", ""),
+            created_at=_aware(issue.created_at) or datetime.now(UTC),
+            closed_at=_aware(issue.closed_at),
+            html_url=raw.get("html_url") or "",
+            # raw_data, not issue.pull_request: the attribute costs a GET on incomplete objects.
+            is_pull_request=bool(raw.get("pull_request")),
+            updated_at=_aware(issue.updated_at),
+        )
+
+    def _issue(self, number: int) -> Issue:
+        if number not in self._issues:
+            self.get_issue(number)
+        return self._issues[number]
+
+    def list_comments(self, number: int) -> list[CommentData]:
+        def fetch() -> list[CommentData]:
+            return [
+                CommentData(
+                    id=c.id,
+                    author=c.user.login if c.user else "",
+                    body=c.body or "",
+                    created_at=_aware(c.created_at) or datetime.now(UTC),
+                    html_url=c.html_url,
+                    updated_at=_aware(c.updated_at),
+                )
+                for c in self._issue(number).get_comments()
+            ]
+
+        return self._call(f"read the comments of #{number}", fetch)
+
+    def permission(self, login: str) -> str:
+        def fetch() -> str:
+            # role_name, not permission: the legacy field reports triage as read and maintain as write.
+            return str(self._repo.get_collaborator_role_name(login))
+
+        try:
+            return self._call(f"read @{login}'s permission", fetch)
+        except NotFound:
+            return "none"
+
+    def can_assign(self, login: str) -> bool:
+        return self._call(f"check whether @{login} can be assigned", lambda: self._repo.has_in_assignees(login))
+
+    def label_exists(self, name: str) -> bool:
+        try:
+            self._call(f"read label '{name}'", lambda: _complete(self._repo.get_label(name)))
+            return True
+        except NotFound:
+            return False
+
+    def default_branch(self) -> str:
+        return str(self._call("read the repository", lambda: self._repo.default_branch))
+
+    def get_file(self, path: str, branch: str) -> FileData | None:
+        def fetch() -> FileData:
+            content = self._repo.get_contents(path, ref=branch)
+            if isinstance(content, list):
+                raise PortError(f"{path} is a folder, not a file")
+            return FileData(path, content.decoded_content, content.sha, content.html_url or "")
+
+        try:
+            return self._call(f"read {path}", fetch)
+        except NotFound:
+            return None
+
+    # ------------------------------------------------------------------ writes
+    def create_label(self, name: str, color: str, description: str) -> None:
+        try:
+            self._call(
+                f"create label '{name}'",
+                lambda: self._repo.create_label(name, color, description),
+                write=True,
+            )
+        except PortError as exc:
+            if "already_exists" not in str(exc) and "already exists" not in str(exc):
+                raise
+
+    def add_labels(self, number: int, names: list[str]) -> None:
+        self._call(f"label #{number}", lambda: self._issue(number).add_to_labels(*names), write=True)
+
+    def remove_label(self, number: int, name: str) -> None:
+        self._call(f"unlabel #{number}", lambda: self._issue(number).remove_from_labels(name), write=True)
+
+    def add_assignees(self, number: int, logins: list[str]) -> tuple[str, ...]:
+        issue = self._issue(number)
+        self._call(f"assign #{number}", lambda: issue.add_to_assignees(*logins), write=True)
+        return tuple(a.login for a in issue.assignees)
+
+    def create_comment(self, number: int, body: str) -> CommentData:
+        def post() -> CommentData:
+            c = self._issue(number).create_comment(body)
+            return CommentData(
+                c.id,
+                c.user.login if c.user else "",
+                c.body or "",
+                _aware(c.created_at) or datetime.now(UTC),
+                c.html_url,
+            )
+
+        def already_posted() -> CommentData | None:
+            if MARKER not in body:
+                return None
+            try:
+                comments = self.list_comments(number)
+            except PortError:
+                return None
+            return next((c for c in comments if c.author == self.bot_login and MARKER in c.body), None)
+
+        return self._call(f"comment on #{number}", post, write=True, recover=already_posted)
+
+    def edit_comment(self, comment_id: int, body: str) -> CommentData:
+        def patch() -> CommentData:
+            comment = self._comment(comment_id)
+            comment.edit(body)
+            return CommentData(
+                comment.id,
+                comment.user.login if comment.user else "",
+                body,
+                _aware(comment.created_at) or datetime.now(UTC),
+                comment.html_url,
+            )
+
+        return self._call(f"edit comment {comment_id}", patch, write=True)
+
+    def _comment(self, comment_id: int) -> Any:
+        from github.IssueComment import IssueComment
+
+        url = f"{self._repo.url}/issues/comments/{comment_id}"
+        # A lazy comment object: PATCH without a GET first (one request, not two).
+        return IssueComment(self._gh.requester, url=url)
+
+    def edit_body(self, number: int, body: str) -> None:
+        self._call(f"edit the body of #{number}", lambda: self._issue(number).edit(body=body), write=True)
+
+    def close_issue(self, number: int, reason: str) -> None:
+        self._call(
+            f"close #{number}",
+            lambda: self._issue(number).edit(state="closed", state_reason=reason),
+            write=True,
+        )
+
+    def put_file(self, path: str, content: bytes, message: str, branch: str, sha: str | None) -> CommitResult:
+        def put() -> CommitResult:
+            if sha is None:
+                result = self._repo.create_file(path, message, content, branch=branch)
+            else:
+                result = self._repo.update_file(path, message, content, sha, branch=branch)
+            file = result["content"]
+            commit = result["commit"]
+            return CommitResult(path, file.sha, file.html_url or "", commit.sha)
+
+        def landed() -> CommitResult | None:
+            current = self.get_file(path, branch)
+            if current is not None and current.content == content:
+                return CommitResult(path, current.sha, current.html_url)
+            return None
+
+        return self._call(f"commit {path}", put, write=True, recover=landed)
+
+
+def _complete(obj: T) -> T:
+    """Make a lazy PyGithub object fetch itself now (inside the retry loop), and return it."""
+    _ = obj.raw_data  # type: ignore[attr-defined]
+    return obj
+
+
+def _message(exc: GithubException) -> str:
+    data: Any = exc.data
+    if isinstance(data, dict):
+        text = str(data.get("message") or "")
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors:
+            details = "; ".join(
+                str(e.get("code") or e.get("message") or e) if isinstance(e, dict) else str(e) for e in errors
+            )
+            text = f"{text} ({details})" if text else details
+        return text
+    return str(data or "")

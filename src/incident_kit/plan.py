@@ -1,0 +1,223 @@
+"""Planning (pure): from the issue as it is now to the state incident-kit wants it in.
+
+The plan says which labels to add and remove, whom to assign, what the status
+comment should say, which boxes the bot may tick (opt-in) and whether the step
+must fail. It never looks at the event's copy of the body: the shell reads the
+issue fresh and the plan is a function of that state alone (plus who sent the
+event, for trust), so re-running it on the same state plans nothing new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from incident_kit.checklist import all_checked, fulfilled_by_state, item_name, named
+from incident_kit.config import Config
+from incident_kit.model import Decision, Finding, Incident, IssueContext, Severity
+from incident_kit.parse import parse_incident
+from incident_kit.port import TRUSTED_PERMISSIONS, CommentData, IssueData
+from incident_kit.rules import Evaluation, evaluate
+from incident_kit.status import StatusView, Untrusted, find_status_comment, read_state, render_status
+
+PARTS = ("all", "validate", "video", "labels")
+
+# Colours and descriptions for the labels incident-kit creates the first time it needs them.
+LABEL_STYLE: dict[str, tuple[str, str]] = {
+    "incident": ("d73a4a", "An incident in progress (incident-kit)"),
+    "not-incident": ("cfd3d7", "Triage said: not an incident (incident-kit)"),
+    "incident-improvement": ("0e8a16", "Resolved incident with follow-ups to finish (incident-kit)"),
+    "needs-video": ("fbca04", "The incident report needs a video (incident-kit)"),
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The issue as read from the API at the start of the run."""
+
+    issue: IssueData
+    comments: list[CommentData]
+    bot_login: str
+    permissions: dict[str, str]  # login -> permission, for the author and the event's sender
+    sender: str | None
+    now: datetime
+    assignable: dict[str, bool] = field(default_factory=dict)  # investigators not yet assigned
+    fulfilled: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Failure:
+    title: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    relevant: bool
+    reason: str = ""
+    evaluation: Evaluation | None = None
+    add_labels: tuple[str, ...] = ()
+    remove_labels: tuple[str, ...] = ()
+    add_assignees: tuple[str, ...] = ()
+    status_body: str | None = None
+    status_comment: CommentData | None = None
+    tick_body: str | None = None
+    failures: tuple[Failure, ...] = ()
+    trusted: bool = False
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status_changed(self) -> bool:
+        return self.status_body is not None and (
+            self.status_comment is None or self.status_comment.body != self.status_body
+        )
+
+
+def is_relevant(issue: IssueData, incident: Incident, config: Config) -> bool:
+    return bool(set(issue.labels) & set(config.labels.all)) or incident.template_like
+
+
+def plan_issue(snap: Snapshot, config: Config, part: str = "all", notes: list[str] | None = None) -> Plan:
+    issue = snap.issue
+    if issue.is_pull_request:
+        return Plan(False, "a pull request, not an issue")
+    incident = parse_incident(issue.body, reference=issue.created_at, video_hosts=config.video.hosts)
+    if not is_relevant(issue, incident, config):
+        return Plan(False, "neither labeled for incident-kit nor written from the incident template")
+    status = find_status_comment(snap.comments, snap.bot_login)
+    state = read_state(status)
+    labels = config.labels
+    trusted, confirmed_by = _trust(snap, state)
+    current = set(issue.labels)
+    desired = set(current) if not trusted else _desired_labels(current, incident, issue, config, part)
+    context = IssueContext(
+        labels=frozenset(desired),
+        state=issue.state,
+        state_reason=issue.state_reason,
+        created_at=issue.created_at,
+        now=snap.now,
+        fulfilled=snap.fulfilled,
+    )
+    evaluation = evaluate(incident, context, config)
+    extra: list[Finding] = []
+    assignees: list[str] = []
+    if trusted and part in ("all", "validate") and incident.decision is Decision.INCIDENT:
+        investigator = incident.role("investigator")
+        for handle in investigator.handles:
+            if handle.lower() in {a.lower() for a in issue.assignees}:
+                continue
+            if snap.assignable.get(handle, False):
+                assignees.append(handle)
+            else:
+                extra.append(
+                    Finding(
+                        "assignee-unavailable",
+                        Severity.WARNING,
+                        f"@{handle} cannot be assigned to this issue: check the handle, or give them "
+                        "access to the repository (assignees need at least read access).",
+                        investigator.line,
+                    )
+                )
+    if extra:
+        evaluation = replace(evaluation, findings=evaluation.findings + tuple(extra))
+    new_state: dict[str, Any] = {
+        **state,
+        "v": 1,
+        "decision": str(incident.decision),
+        "phase": str(evaluation.phase),
+    }
+    if confirmed_by:
+        new_state["confirmed_by"] = confirmed_by
+    untrusted = None if trusted else Untrusted(issue.author, labels.incident)
+    view = StatusView(issue.title, evaluation, context, config, new_state, list(notes or []), untrusted)
+    body = render_status(view)
+    failures: list[Failure] = []
+    if (
+        part in ("all", "video")
+        and config.video.mode == "require"
+        and incident.decision is not Decision.NOT_INCIDENT
+        and not incident.videos
+    ):
+        finding = next((f for f in evaluation.findings if f.rule == "video-missing"), None)
+        failures.append(
+            Failure(
+                "Video missing",
+                finding.message if finding else "Attach a video.",
+                finding.line if finding else None,
+            )
+        )
+    tick_body = None
+    if trusted and config.tick_boxes:
+        tick_body = _ticked_body(issue.body, incident, context, config)
+    return Plan(
+        relevant=True,
+        evaluation=evaluation,
+        add_labels=tuple(sorted(desired - current)),
+        remove_labels=tuple(sorted(current - desired)),
+        add_assignees=tuple(assignees),
+        status_body=body,
+        status_comment=status,
+        tick_body=tick_body,
+        failures=tuple(failures),
+        trusted=trusted,
+        state=new_state,
+    )
+
+
+def _trust(snap: Snapshot, state: dict[str, Any]) -> tuple[bool, str | None]:
+    """Whether the bot may act, and who confirmed an outsider's issue (if someone just did)."""
+    perms = snap.permissions
+    if perms.get(snap.issue.author, "none") in TRUSTED_PERMISSIONS:
+        return True, None
+    previously = state.get("confirmed_by")
+    if snap.sender and perms.get(snap.sender, "none") in TRUSTED_PERMISSIONS:
+        return True, snap.sender if not previously else str(previously)
+    if isinstance(previously, str) and previously:
+        return True, previously
+    return False, None
+
+
+def _desired_labels(current: set[str], incident: Incident, issue: IssueData, config: Config, part: str) -> set[str]:
+    lab = config.labels
+    want = set(current)
+    decision = incident.decision
+    swapped = lab.improvement in current
+    swap_now = not swapped and (
+        all_checked(named(incident, "announce-resolved"))
+        or (issue.state == "closed" and issue.state_reason == "completed" and lab.incident in current)
+    )
+    if part in ("all", "validate") and not swapped and not swap_now:
+        if decision is Decision.INCIDENT:
+            want.add(lab.incident)
+            want.discard(lab.not_incident)
+        elif decision is Decision.NOT_INCIDENT:
+            want.discard(lab.incident)
+            want.add(lab.not_incident)
+    if part in ("all", "labels") and swap_now:
+        # The swap is one-way: once incident-improvement is on, nothing puts incident back.
+        want.discard(lab.incident)
+        want.add(lab.improvement)
+    if part in ("all", "video"):
+        if decision is Decision.NOT_INCIDENT or config.video.mode == "off" or incident.videos:
+            want.discard(lab.needs_video)
+        else:
+            want.add(lab.needs_video)
+    return want
+
+
+def _ticked_body(body: str, incident: Incident, context: IssueContext, config: Config) -> str | None:
+    """The body with the boxes the bot fulfils ticked, or None when there is nothing to tick."""
+    if "\r" in body.replace("\r\n", ""):
+        return None  # lone CR line endings: line numbers would not match; leave the body alone
+    lines = body.split("\n")  # CRLF bodies keep their "\r" at each line's end
+    changed = False
+    for item in incident.tasks:
+        if item.checked or not fulfilled_by_state(item_name(item), context, config.labels):
+            continue
+        index = item.line - 1
+        if 0 <= index < len(lines) and "[ ]" in lines[index]:
+            lines[index] = lines[index].replace("[ ]", "[x]", 1)
+            changed = True
+    return "\n".join(lines) if changed else None

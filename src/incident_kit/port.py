@@ -1,0 +1,130 @@
+"""The one seam to GitHub: what the core needs to read and write, and the errors it can meet.
+
+Two backends implement :class:`Repository`: ``github_backend`` (PyGithub
+against the REST API) and ``local_backend`` (a sandbox repository in a
+directory, used by the demo and offline). Everything above this seam works on
+the plain dataclasses defined here and never sees a PyGithub object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+# Permissions that let a person steer the incident process (GitHub's role names).
+TRUSTED_PERMISSIONS = frozenset({"admin", "maintain", "write", "triage"})
+
+
+@dataclass(frozen=True)
+class IssueData:
+    number: int
+    title: str
+    body: str
+    state: str  # "open" | "closed"
+    state_reason: str | None
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    author: str
+    created_at: datetime
+    closed_at: datetime | None
+    html_url: str
+    is_pull_request: bool = False
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CommentData:
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+    html_url: str
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FileData:
+    path: str
+    content: bytes
+    sha: str
+    html_url: str = ""
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    path: str
+    sha: str
+    html_url: str
+    commit_sha: str = ""
+
+
+@dataclass
+class RequestStats:
+    """What a backend spent: requests by kind and the rate limit seen."""
+
+    reads: int = 0
+    writes: int = 0
+    rate_remaining: int | None = None
+    rate_limit: int | None = None
+    waited_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+class PortError(Exception):
+    """A backend failure the caller can act on; ``str()`` tells the person what to do."""
+
+
+class NotFound(PortError):
+    """The issue, comment, label or file does not exist (404), or is gone (410)."""
+
+
+class Forbidden(PortError):
+    """The token lacks a permission (403 "Resource not accessible by integration")."""
+
+
+class Conflict(PortError):
+    """A compare-and-swap write lost a race (409) or the branch refused the write."""
+
+
+class TooManyRetries(PortError):
+    """Rate limits or server errors lasted longer than the run may wait."""
+
+
+class Repository(Protocol):
+    """The operations incident-kit performs on one repository."""
+
+    full_name: str
+    stats: RequestStats
+
+    def get_issue(self, number: int) -> IssueData: ...
+
+    def list_comments(self, number: int) -> list[CommentData]: ...
+
+    def permission(self, login: str) -> str: ...
+
+    def can_assign(self, login: str) -> bool: ...
+
+    def label_exists(self, name: str) -> bool: ...
+
+    def create_label(self, name: str, color: str, description: str) -> None: ...
+
+    def add_labels(self, number: int, names: list[str]) -> None: ...
+
+    def remove_label(self, number: int, name: str) -> None: ...
+
+    def add_assignees(self, number: int, logins: list[str]) -> tuple[str, ...]: ...
+
+    def create_comment(self, number: int, body: str) -> CommentData: ...
+
+    def edit_comment(self, comment_id: int, body: str) -> CommentData: ...
+
+    def edit_body(self, number: int, body: str) -> None: ...
+
+    def close_issue(self, number: int, reason: str) -> None: ...
+
+    def default_branch(self) -> str: ...
+
+    def get_file(self, path: str, branch: str) -> FileData | None: ...
+
+    def put_file(self, path: str, content: bytes, message: str, branch: str, sha: str | None) -> CommitResult: ...
