@@ -207,9 +207,10 @@ class GitHubRepository:
     def default_branch(self) -> str:
         return str(self._call("read the repository", lambda: self._repo.default_branch))
 
-    def get_file(self, path: str, branch: str) -> FileData | None:
+    def get_file(self, path: str, branch: str | None = None) -> FileData | None:
         def fetch() -> FileData:
-            content = self._repo.get_contents(path, ref=branch)
+            # No ref means the default branch: one request, no GET of the repository first.
+            content = self._repo.get_contents(path, ref=branch) if branch else self._repo.get_contents(path)
             if isinstance(content, list):
                 raise PortError(f"{path} is a folder, not a file")
             return FileData(path, content.decoded_content, content.sha, content.html_url or "")

@@ -175,9 +175,11 @@ class LocalRepository:
     def default_branch(self) -> str:
         return str(self._load()["default_branch"])
 
-    def get_file(self, path: str, branch: str) -> FileData | None:
+    def get_file(self, path: str, branch: str | None = None) -> FileData | None:
         self.stats.reads += 1
-        files = self._load()["files"].get(branch)
+        data = self._load()
+        branch = branch or str(data["default_branch"])
+        files = data["files"].get(branch)
         if files is None:
             raise NotFound(f"branch '{branch}' does not exist in {self.full_name}")
         entry = files.get(path)

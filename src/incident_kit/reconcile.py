@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from incident_kit.config import Config
 from incident_kit.plan import LABEL_STYLE, Failure, Plan, Snapshot, plan_issue
-from incident_kit.port import NotFound, PortError, Repository
+from incident_kit.port import TRUSTED_PERMISSIONS, NotFound, PortError, Repository
 from incident_kit.rules import Evaluation
 
 
@@ -81,8 +81,15 @@ def reconcile(
     if issue.is_pull_request:
         return Outcome(number, reason=f"#{number} is a pull request; incident-kit only follows issues")
     comments = repo.list_comments(number)
-    people = {issue.author} | ({event.sender} if event.sender else set())
-    permissions = {login: repo.permission(login) for login in sorted(people) if login != bot_login}
+    # The author's permission first; the sender's only matters when the author is not trusted.
+    permissions = {issue.author: repo.permission(issue.author)}
+    if (
+        permissions[issue.author] not in TRUSTED_PERMISSIONS
+        and event.sender
+        and event.sender not in permissions
+        and event.sender != bot_login
+    ):
+        permissions[event.sender] = repo.permission(event.sender)
     snap = Snapshot(issue, comments, bot_login, permissions, event.sender, now)
     plan = plan_issue(snap, config, part)
     if plan.relevant and plan.trusted and plan.evaluation is not None:

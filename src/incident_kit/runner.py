@@ -59,7 +59,7 @@ def load_settings(env: gha.ActionEnv, repo: Repository) -> Config:
     if local.is_file():
         return parse_config(local.read_text(encoding="utf-8"), env.config)
     try:
-        remote = repo.get_file(env.config, repo.default_branch())
+        remote = repo.get_file(env.config)
     except PortError:
         remote = None
     if remote is None:
@@ -138,7 +138,7 @@ def report(env: gha.ActionEnv, repo: Repository, outcome: Outcome, budget: Budge
         ]
         for f in ev.findings:
             level = {"error": "error", "warning": "warning"}.get(str(f.severity), "notice")
-            gha.annotation(level, f"incident-kit: {f.rule}", f"#{outcome.number} line {f.line or '-'}: {f.message}")
+            gha.annotation(level, f"incident-kit {f.rule}", f"#{outcome.number} line {f.line or '-'}: {f.message}")
             lines.append(f"- **{f.severity}** `{f.rule}`{f' (line {f.line})' if f.line else ''}: {_md(f.message)}")
     lines.append("")
     lines.append("**Writes:** " + (", ".join(budget.done) or "none"))
@@ -157,7 +157,7 @@ def report(env: gha.ActionEnv, repo: Repository, outcome: Outcome, budget: Budge
     if budget.skipped:
         gha.print_untrusted("not done this run:\n" + "\n".join(budget.skipped))
     for failure in outcome.failures:
-        gha.annotation("error", f"incident-kit: {failure.title}", f"#{outcome.number}: {failure.message}")
+        gha.annotation("error", f"incident-kit {failure.title}", f"#{outcome.number}: {failure.message}")
     return 1 if outcome.failures else 0
 
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The "cache-key" step of every incident-kit action: writes `key` (the actions/cache key of the
+# private venv) and `path` (where setup/run.sh builds it) to GITHUB_OUTPUT.
+#
+# The path is computed here, not written as `${{ github.action_path }}/../../.venv-action` in the
+# sub-actions' YAML, because actions/cache rejects any path with a `..` segment ("Relative
+# pathing '.' and '..' is not allowed", @actions/glob). One absolute path also lets the root
+# action and every sub-action share one cache entry.
+#
+# It never fails the job: with no usable Python it writes an empty key, the cache step is
+# skipped, and setup/run.sh reports the problem with the sentence that says how to fix it.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+root="$(cd "$here/.." && pwd -P)"
+# shellcheck source=setup/fingerprint.sh
+source "$here/fingerprint.sh"
+
+venv="$root/.venv-action"
+# actions/cache is a Node program: on Windows it needs C:\... rather than Git Bash's /c/...
+if command -v cygpath >/dev/null 2>&1; then
+    venv="$(cygpath -w "$venv")"
+fi
+
+key=""
+if python="$(ik_find_python)"; then
+    version="$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
+    key="incident-kit-venv-${RUNNER_OS:-$(uname -s)}-${RUNNER_ARCH:-$(uname -m)}-py${version}-$(ik_fingerprint "$root" "$python")"
+fi
+
+{
+    echo "key=$key"
+    echo "path=$venv"
+} >>"${GITHUB_OUTPUT:-/dev/stdout}"

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The single run step of every incident-kit action:
+#
+#     bash "${GITHUB_ACTION_PATH}/setup/run.sh"          (root action.yml)
+#     bash "${GITHUB_ACTION_PATH}/../../setup/run.sh"    (actions/<name>/action.yml)
+#
+# It owns the action's Python runtime and nothing else: it finds or builds a private venv at
+# <root>/.venv-action from the hash-locked requirements/ files, then replaces itself with
+# `python -m incident_kit run "$@"`, so the step's exit code and outputs are the Python side's.
+# The caller's Python is never modified: the venv is created --without-pip, uv is installed into
+# a temporary folder, and nothing goes into the interpreter's site-packages.
+#
+# Environment it reads (everything else passes through untouched to the Python side):
+#   INCIDENT_KIT_PYTHON      a Python that can already `import incident_kit`: used as is, nothing
+#                            installed (tests, pre-built images, `pip install incident-kit` users)
+#   INCIDENT_KIT_SETUP_ONLY  "true": build or check the venv, then exit 0 without running
+#                            incident-kit (benchmarks, pre-warming a self-hosted runner)
+#
+# Kept to bash 3.2 (macOS's /bin/bash): no mapfile, no associative arrays, no ${var,,}.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+root="$(cd "$here/.." && pwd -P)"
+# shellcheck source=setup/fingerprint.sh
+source "$here/fingerprint.sh"
+
+# Annotation text must escape %, CR and LF, or the runner cuts or misreads the message.
+# https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts (escapeData)
+ik_escape() {
+    local text="$1"
+    text="${text//'%'/%25}"
+    text="${text//$'\r'/%0D}"
+    text="${text//$'\n'/%0A}"
+    printf '%s' "$text"
+}
+
+fatal() {
+    echo "::error title=incident-kit setup::$(ik_escape "$1")"
+    exit 1
+}
+
+# Wall-clock seconds with decimals where bash 5 gives them (EPOCHREALTIME), whole seconds on
+# bash 3.2. The per-phase lines tell a user where a slow first run went; bench/ parses them.
+ik_now() {
+    if [[ -n "${EPOCHREALTIME:-}" ]]; then
+        echo "${EPOCHREALTIME/,/.}"
+    else
+        date +%s
+    fi
+}
+phase_start=""
+phase_name=""
+phase() {
+    local now
+    now="$(ik_now)"
+    if [[ -n "$phase_start" ]]; then
+        awk -v name="$phase_name" -v a="$phase_start" -v b="$now" \
+            'BEGIN { printf "incident-kit setup: %s took %.2fs\n", name, b - a }'
+    fi
+    phase_name="${1:-}"
+    phase_start="$now"
+    [[ -n "$phase_name" ]] || phase_start=""
+}
+
+venv_python() {
+    # Windows venvs keep their interpreter in Scripts/.
+    if [[ -x "$1/bin/python" ]]; then
+        echo "$1/bin/python"
+    elif [[ -f "$1/Scripts/python.exe" ]]; then
+        echo "$1/Scripts/python.exe"
+    else
+        return 1
+    fi
+}
+
+build_venv() {
+    local python="$1" venv="$2" stamp_value="$3" tmp vpy uv
+    echo "::group::incident-kit: building its Python environment (first run for this version)"
+    # A half-built venv carries no stamp, so a crash anywhere below means a rebuild next time.
+    rm -rf "$venv"
+
+    phase "venv"
+    # --without-pip: seeding pip costs about 2 s and uv installs everything anyway.
+    "$python" -m venv --without-pip "$venv"
+    vpy="$(venv_python "$venv")" || fatal "python -m venv did not create an interpreter in $venv: check the runner's Python installation."
+
+    phase "uv bootstrap"
+    if ! "$python" -m pip --version >/dev/null 2>&1; then
+        fatal "The Python at $python has no pip, which incident-kit needs once to fetch uv: add actions/setup-python before this step, or set INCIDENT_KIT_PYTHON to a Python that has incident-kit installed."
+    fi
+    tmp="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/incident-kit-uv.XXXXXX")"
+    # The uv binary is needed only to build, so it stays out of the cached venv.
+    trap 'rm -rf "$tmp"' EXIT
+    # --target installs outside the interpreter (and is allowed on PEP 668 "externally managed"
+    # Pythons); --only-binary so a missing wheel fails at once instead of compiling Rust.
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore "$python" -m pip install --quiet --no-input \
+        --require-hashes --no-deps --only-binary :all: --target "$tmp" \
+        -r "$root/requirements/bootstrap.txt"
+    uv=""
+    for candidate in "$tmp/bin/uv" "$tmp/Scripts/uv.exe" "$tmp/bin/uv.exe"; do
+        if [[ -f "$candidate" ]]; then
+            uv="$candidate"
+            break
+        fi
+    done
+    [[ -n "$uv" ]] || fatal "uv was installed from requirements/bootstrap.txt but its binary is missing: report this at https://github.com/incident-kit/incident-kit/issues."
+
+    # --no-config: a uv.toml or [tool.uv] in the caller's repository describes their project,
+    # not this one. UV_PYTHON_DOWNLOADS=never: use the venv's interpreter, never fetch another.
+    export UV_PYTHON_DOWNLOADS=never
+
+    phase "runtime deps"
+    "$uv" pip install --no-config --quiet --python "$vpy" \
+        --require-hashes --compile-bytecode -r "$root/requirements/runtime.txt"
+
+    phase "project"
+    # --no-deps: every dependency came from the hashed lock above. --build-constraints pins and
+    # hash-checks hatchling, which uv would otherwise fetch unverified to build the project.
+    "$uv" pip install --no-config --quiet --python "$vpy" \
+        --no-deps --compile-bytecode --build-constraints "$root/requirements/build.txt" "$root"
+
+    phase ""
+    printf '%s\n' "$stamp_value" >"$venv/.incident-kit-stamp"
+    rm -rf "$tmp"
+    trap - EXIT
+    echo "::endgroup::"
+}
+
+if [[ -n "${INCIDENT_KIT_PYTHON:-}" ]]; then
+    # A Python the caller vouches for: check it rather than trust it, install nothing.
+    if ! import_error="$("$INCIDENT_KIT_PYTHON" -c 'import incident_kit' 2>&1)"; then
+        echo "$import_error" >&2
+        fatal "INCIDENT_KIT_PYTHON is set to $INCIDENT_KIT_PYTHON, which cannot import incident_kit: install incident-kit into that Python, or unset INCIDENT_KIT_PYTHON to let the action build its own environment."
+    fi
+    PY="$INCIDENT_KIT_PYTHON"
+else
+    if ! python="$(ik_find_python)"; then
+        found="$(python3 --version 2>&1 || echo "no python3")"
+        fatal "incident-kit needs Python 3.11 or newer on PATH as python3, and this runner has ${found}: add actions/setup-python with python-version: '3.12' before this step."
+    fi
+    venv="$root/.venv-action"
+    want="$(ik_fingerprint "$root" "$python")"
+    stamp="$venv/.incident-kit-stamp"
+    if [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$want" ]] && PY="$(venv_python "$venv")"; then
+        echo "incident-kit setup: using the environment in $venv"
+    else
+        build_venv "$python" "$venv" "$want"
+        PY="$(venv_python "$venv")"
+    fi
+fi
+
+if [[ "${INCIDENT_KIT_SETUP_ONLY:-false}" == "true" ]]; then
+    exit 0
+fi
+exec "$PY" -m incident_kit run "$@"
