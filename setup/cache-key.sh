@@ -23,7 +23,9 @@ if command -v cygpath >/dev/null 2>&1; then
 fi
 
 key=""
-if python="$(ik_find_python)"; then
+# INCIDENT_KIT_PYTHON set on the runner itself (not in the workflow's env:, which the step's
+# `if:` already sees) means setup/run.sh builds nothing, so there is nothing to cache either.
+if [[ -z "${INCIDENT_KIT_PYTHON:-}" ]] && python="$(ik_find_python)"; then
     version="$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
     key="incident-kit-venv-${RUNNER_OS:-$(uname -s)}-${RUNNER_ARCH:-$(uname -m)}-py${version}-$(ik_fingerprint "$root" "$python")"
 fi

@@ -41,11 +41,16 @@ ik_fingerprint() {
         echo "incident-kit-runtime v1"
         "$python" -c 'import platform, sys; print(sys.version, sys.base_prefix, platform.machine())'
         cat "$root/requirements/runtime.txt" "$root/requirements/build.txt" "$root/pyproject.toml"
-        # File names too, so a rename counts; LC_ALL=C so the order is the same on every runner.
-        (cd "$root" && find src ISSUE_TEMPLATE workflows -type f ! -name '*.pyc' ! -path '*/__pycache__/*' \
-            2>/dev/null | LC_ALL=C sort | while IFS= read -r file; do
-            echo "$file"
-            cat "$file"
-        done)
+        # The folders the wheel is built from (pyproject's packages and force-include). File
+        # names count too, so a rename rebuilds; LC_ALL=C gives every runner the same order.
+        local folder
+        for folder in src ISSUE_TEMPLATE workflows; do
+            [[ -d "$root/$folder" ]] || continue
+            (cd "$root" && find "$folder" -type f ! -name '*.pyc' ! -path '*/__pycache__/*' |
+                LC_ALL=C sort | while IFS= read -r file; do
+                echo "$file"
+                cat "$file"
+            done)
+        done
     } | ik_sha256
 }

@@ -34,7 +34,12 @@ ik_escape() {
     printf '%s' "$text"
 }
 
+in_group=false
 fatal() {
+    # Close the log group first, or the error would hide inside a collapsed group.
+    if [[ "$in_group" == true ]]; then
+        echo "::endgroup::"
+    fi
     echo "::error title=incident-kit setup::$(ik_escape "$1")"
     exit 1
 }
@@ -76,12 +81,14 @@ venv_python() {
 build_venv() {
     local python="$1" venv="$2" stamp_value="$3" tmp vpy uv
     echo "::group::incident-kit: building its Python environment (first run for this version)"
+    in_group=true
     # A half-built venv carries no stamp, so a crash anywhere below means a rebuild next time.
     rm -rf "$venv"
 
     phase "venv"
     # --without-pip: seeding pip costs about 2 s and uv installs everything anyway.
-    "$python" -m venv --without-pip "$venv"
+    "$python" -m venv --without-pip "$venv" ||
+        fatal "$python -m venv could not create $venv: check that the runner's Python has its venv module and the action's folder is writable."
     vpy="$(venv_python "$venv")" || fatal "python -m venv did not create an interpreter in $venv: check the runner's Python installation."
 
     phase "uv bootstrap"
@@ -95,7 +102,8 @@ build_venv() {
     # Pythons); --only-binary so a missing wheel fails at once instead of compiling Rust.
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore "$python" -m pip install --quiet --no-input \
         --require-hashes --no-deps --only-binary :all: --target "$tmp" \
-        -r "$root/requirements/bootstrap.txt"
+        -r "$root/requirements/bootstrap.txt" ||
+        fatal "pip could not install uv from requirements/bootstrap.txt (log above): check that the runner reaches PyPI, or a mirror named in PIP_INDEX_URL."
     uv=""
     for candidate in "$tmp/bin/uv" "$tmp/Scripts/uv.exe" "$tmp/bin/uv.exe"; do
         if [[ -f "$candidate" ]]; then
@@ -111,19 +119,22 @@ build_venv() {
 
     phase "runtime deps"
     "$uv" pip install --no-config --quiet --python "$vpy" \
-        --require-hashes --compile-bytecode -r "$root/requirements/runtime.txt"
+        --require-hashes --compile-bytecode -r "$root/requirements/runtime.txt" ||
+        fatal "uv could not install requirements/runtime.txt (log above): check that the runner reaches PyPI, or a mirror named in UV_INDEX_URL."
 
     phase "project"
     # --no-deps: every dependency came from the hashed lock above. --build-constraints pins and
     # hash-checks hatchling, which uv would otherwise fetch unverified to build the project.
     "$uv" pip install --no-config --quiet --python "$vpy" \
-        --no-deps --compile-bytecode --build-constraints "$root/requirements/build.txt" "$root"
+        --no-deps --compile-bytecode --build-constraints "$root/requirements/build.txt" "$root" ||
+        fatal "uv could not build and install incident-kit from $root (log above): report this at https://github.com/incident-kit/incident-kit/issues."
 
     phase ""
     printf '%s\n' "$stamp_value" >"$venv/.incident-kit-stamp"
     rm -rf "$tmp"
     trap - EXIT
     echo "::endgroup::"
+    in_group=false
 }
 
 if [[ -n "${INCIDENT_KIT_PYTHON:-}" ]]; then

@@ -26,6 +26,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -427,7 +428,10 @@ SPECIAL_BODIES = {
     "limit-of-crlf": "\r\n" * (GITHUB_BODY_LIMIT // 2),
     "limit-of-nesting": "".join("  " * i + "- [ ] x\n" for i in range(200)),
     "limit-of-brackets": "[" * GITHUB_BODY_LIMIT,
-    "limit-of-headings": "#\n" * (GITHUB_BODY_LIMIT // 2),
+    # Many headings / many short sections: a quarter of the limit keeps this test fast; the
+    # same shapes at the full limit are timed in test_worst_case_bodies_at_the_limit.
+    "many-headings": "#\n" * (GITHUB_BODY_LIMIT // 8),
+    "many-short-sections": "## a\n- [ ] b\n" * (GITHUB_BODY_LIMIT // 44),
     "deep-quote": ">" * 5000 + " - [x] deep",
     "unclosed-fence": "```\n" + BODY,
     "front-matter-only": "---\nname: x\n---",
@@ -474,6 +478,30 @@ BRACKETED_HOST_BODIES = {
 @pytest.mark.parametrize("body", BRACKETED_HOST_BODIES.values(), ids=BRACKETED_HOST_BODIES.keys())
 def test_bracketed_host_urls(body: str) -> None:
     assert_sane(run(body))
+
+
+# A 65,536-character body must not take seconds: the check runs on every issue edit. These two
+# shapes are quadratic today. document._sections() copies headings[n + 1:] for every heading
+# (O(headings^2) even though the loop breaks at once), and document._list_item() calls
+# innermost() and _innermost_known(), which scan every section for every list item
+# (O(items * sections)). Measured: about 2.2 s and 1.5 s, against a 50 ms target.
+WORST_CASES = {
+    "empty-headings": "#\n" * (GITHUB_BODY_LIMIT // 2),
+    "short-sections-with-a-task": ("## a\n- [ ] b\n" * GITHUB_BODY_LIMIT)[:GITHUB_BODY_LIMIT],
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG document.py _sections()/_list_item(): quadratic in headings and items x sections",
+)
+@pytest.mark.parametrize("body", WORST_CASES.values(), ids=WORST_CASES.keys())
+def test_worst_case_bodies_at_the_limit(body: str) -> None:
+    assert len(body) == GITHUB_BODY_LIMIT
+    start = time.perf_counter()
+    run(body)
+    # 10x the 50 ms target, so only a quadratic path (not a slow CI machine) fails this.
+    assert time.perf_counter() - start < 0.5
 
 
 # --------------------------------------------------------------------------- the CLI process

@@ -60,7 +60,9 @@ def status_comments(fake: FakeGitHub, number: int) -> list[dict[str, object]]:
     return [c for c in fake.comments(REPO, number) if MARKER in str(c["body"]) and c["user"]["login"] == BOT]
 
 
-def test_new_report_without_video(fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_report_without_video(
+    fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     n = fake.create_issue(REPO, "Checkout is down", body, user="erin", labels=["incident"])["number"]
     code, out, summary = run(fake, tmp_path / "1", n, "erin")
     assert code == 1  # video.mode require: the step shows red
@@ -225,7 +227,9 @@ def test_connection_reset_and_5xx_are_retried(fake: FakeGitHub, body: str, tmp_p
     assert len(status_comments(fake, n)) == 1
 
 
-def test_gone_issue_ends_cleanly(fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_gone_issue_ends_cleanly(
+    fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     n = fake.create_issue(REPO, "x", body, user="alice")["number"]
     fake.delete_issue(REPO, n)
     code, out, summary = run(fake, tmp_path, n, "alice")
@@ -234,16 +238,22 @@ def test_gone_issue_ends_cleanly(fake: FakeGitHub, body: str, tmp_path: Path, ca
     assert "::notice title=incident-kit::#999: issue #999 no longer exists" in capsys.readouterr().out
 
 
-def test_missing_permission_names_the_fix(fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_permission_names_the_fix(
+    fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     n = fake.create_issue(REPO, "x", incident_body(body), user="alice", labels=["incident"])["number"]
-    fake.fault("POST", rf"/issues/{n}/comments$", status=403, body={"message": "Resource not accessible by integration"})
+    fake.fault(
+        "POST", rf"/issues/{n}/comments$", status=403, body={"message": "Resource not accessible by integration"}
+    )
     code, _, _ = run(fake, tmp_path, n, "alice")
     assert code == 1
     out = capsys.readouterr().out
     assert "Resource not accessible by integration" in out and "permissions: issues: write" in out
 
 
-def test_gives_up_clearly_after_the_wait_cap(fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_gives_up_clearly_after_the_wait_cap(
+    fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     n = fake.create_issue(REPO, "x", body, user="alice")["number"]
     fake.fault("GET", rf"/issues/{n}$", status=429, headers={"retry-after": "3600"}, times=None)
     code, _, _ = run(fake, tmp_path, n, "alice")
@@ -299,7 +309,9 @@ def test_every_request_fits_githubs_openapi(fake: FakeGitHub, body: str, tmp_pat
     assert check_requests(fake.requests) == []
 
 
-def test_adversarial_titles_and_bodies(fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_adversarial_titles_and_bodies(
+    fake: FakeGitHub, body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     nasty = 'a"; ls $GITHUB_WORKSPACE" $(id) `id` ${{ github.token }} <script>alert(1)</script>'
     text = incident_body(body).replace("Decide roles / 1min", "Decide roles / 1min\n::error::spoof\n::add-mask::x")
     text = edits.set_action_item(text, "Root problem", nasty + " be careful")

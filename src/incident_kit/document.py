@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from markdown_it import MarkdownIt
 
@@ -21,8 +22,11 @@ from incident_kit.sections import section_key
 
 # One parser for the process: building it compiles its rule chains (a few ms).
 _MD = MarkdownIt("commonmark")
-_FRONT_MATTER = re.compile(r"\A---\n.*?\n---[ \t]*(?=\n|\Z)", re.S)
-_TASK = re.compile(r"^\[([ xX])\](?:[ \t]+|$)")
+# GFM: "[ ]"/"[x]" at the start of the item's first paragraph, then white space. cmark counts
+# vertical tab and form feed as white space; markdown-it strips trailing spaces, so an item
+# "- [ ]  " arrives as "[ ]" and the raw source line decides.
+_TASK = re.compile(r"^\[([ xX])\](?:[ \t\v\f]+|$)")
+_RAW_TASK = re.compile(r"\[[ xX]\][ \t\v\f]")
 
 
 def normalize(body: object) -> str:
@@ -39,14 +43,6 @@ def normalize(body: object) -> str:
     text = text.encode("utf-8", "replace").decode("utf-8")
     # The web UI writes CRLF; CommonMark treats NUL as U+FFFD anyway.
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
-
-
-def blank_front_matter(text: str) -> str:
-    """Blank out a template's YAML front matter, keeping line numbers (issue bodies have none)."""
-    m = _FRONT_MATTER.match(text)
-    if not m:
-        return text
-    return "\n" * m.group(0).count("\n") + text[m.end() :]
 
 
 @dataclass(frozen=True)
@@ -68,12 +64,13 @@ class Document:
 
 def parse_document(text: str) -> Document:
     """Parse a normalised body into headings, sections and list items."""
-    tokens = _MD.parse(blank_front_matter(text))
+    tokens = _MD.parse(text)
     lines = tuple(text.split("\n"))
     headings: list[Heading] = []
     code_lines: set[int] = set()
-    raw_items: list[tuple[str, int, int, str | None]] = []  # text, line, depth, parent text
-    open_items: list[list[object]] = []  # stack of [line, text or None]
+    # text, line, depth, parent text, whether a task marker may start the text
+    raw_items: list[tuple[str, int, int, str | None, bool]] = []
+    open_items: list[list[Any]] = []  # stack of [line, text or None, index in raw_items]
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.map:
             inline = tokens[i + 1]
@@ -82,19 +79,26 @@ def parse_document(text: str) -> Document:
             code_lines.update(range(tok.map[0] + 1, tok.map[1] + 1))
         elif tok.type == "list_item_open" and tok.map:
             open_items.append([tok.map[0] + 1, None, len(raw_items)])
-            raw_items.append(("", tok.map[0] + 1, len(open_items) - 1, None))
+            raw_items.append(("", tok.map[0] + 1, len(open_items) - 1, None, False))
         elif tok.type == "list_item_close":
             open_items.pop()
         elif tok.type == "inline" and open_items and tokens[i - 1].type == "paragraph_open":
             top = open_items[-1]
-            if top[1] is None:  # only the first paragraph of an item is its text
-                top[1] = tok.content
-                index = int(str(top[2]))
-                parent = open_items[-2][1] if len(open_items) > 1 else None
-                _, line, depth, _ = raw_items[index]
-                raw_items[index] = (tok.content, line, depth, str(parent) if parent else None)
+            if top[1] is not None:
+                continue  # only the item's first paragraph is its text
+            top[1] = tok.content
+            # GitHub reads a task marker only when the item's first block is this paragraph and it
+            # starts on the list marker's line (not after a code block, not on the next line).
+            para = tokens[i - 1]
+            may_be_task = tokens[i - 2].type == "list_item_open" and bool(para.map) and para.map[0] + 1 == top[0]
+            parent = open_items[-2][1] if len(open_items) > 1 else None
+            _, line, depth, _, _ = raw_items[top[2]]
+            raw_items[top[2]] = (tok.content, line, depth, parent or None, may_be_task)
     sections = _sections(headings, len(lines))
-    items = tuple(_list_item(t, line, depth, parent, sections) for t, line, depth, parent in raw_items)
+    items = tuple(
+        _list_item(t, line, depth, parent, sections, lines[line - 1] if may_be_task else None)
+        for t, line, depth, parent, may_be_task in raw_items
+    )
     return Document(lines, tuple(headings), sections, items, frozenset(code_lines))
 
 
@@ -123,8 +127,13 @@ def innermost(sections: tuple[Section, ...], line: int) -> Section | None:
     return best
 
 
-def _list_item(text: str, line: int, depth: int, parent: str | None, sections: tuple[Section, ...]) -> ListItem:
-    m = _TASK.match(text)
+def _list_item(
+    text: str, line: int, depth: int, parent: str | None, sections: tuple[Section, ...], raw: str | None
+) -> ListItem:
+    """``raw`` is the item's source line when a task marker may start it, else None."""
+    m = _TASK.match(text) if raw is not None else None
+    if m and m.end() == len(text) and not _RAW_TASK.search(raw or ""):
+        m = None  # "- [ ]" with nothing after it is plain text on GitHub
     task = m is not None
     checked = bool(m and m.group(1) in "xX")
     body = text[m.end() :] if m else text

@@ -41,10 +41,19 @@ _IMG_BEFORE = re.compile(r"(<img\b[^>]*\bsrc\s*=\s*[\"']?|!\[[^\]]*\]\(\s*<?)$",
 _VIDEO_BEFORE = re.compile(r"<(video|source)\b[^>]*\bsrc\s*=\s*[\"']?$", re.I)
 
 
+def _split(url: str) -> tuple[str, str]:
+    """(host, path) of a URL; a URL that cannot be split (``http://[x``) has neither."""
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname or "").lower(), parts.path.lower()
+    except ValueError:
+        return "", ""
+
+
 def classify(url: str, context: str, allowed_hosts: tuple[str, ...]) -> tuple[str, str]:
     """Return (kind, form) for a URL; ``context`` is "bare", "image" or "video" (how it was written)."""
     url = url.rstrip(".,;:")
-    path = urlsplit(url).path.lower()
+    host, path = _split(url)
     for form, pattern, extensionless in _FORMS:
         if pattern.match(url.split("?", 1)[0]):
             if path.endswith(VIDEO_EXTENSIONS) or context == "video":
@@ -52,7 +61,6 @@ def classify(url: str, context: str, allowed_hosts: tuple[str, ...]) -> tuple[st
             if extensionless:
                 return ("image", form) if context == "image" else ("video", form)
             return ("image", form) if context == "image" else ("link", form)
-    host = (urlsplit(url).hostname or "").lower()
     if context != "image" and any(host == h or host.endswith("." + h) for h in allowed_hosts):
         return "video", "allowed-host"
     if path.endswith(VIDEO_EXTENSIONS) and context != "image":

@@ -1,0 +1,105 @@
+"""Benchmark: the event handler as a whole process against the loopback fake GitHub API.
+
+Prints, for a typical ``issues.edited`` event (median of several runs):
+- wall time of ``python -m incident_kit run`` (interpreter start, imports, API calls, output);
+- API requests per event and writes per event, first run and a re-run with nothing to change;
+- which heavy modules the handler imported (no PDF or calendar library belongs on this path).
+
+Targets (issue #3): median under 1 s on a 2-core machine; at most 4 requests on a typical
+edit; 0 writes when nothing changed. Run: ``.venv/bin/python bench/bench_event.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fakegithub import FakeGitHub  # noqa: E402
+
+from incident_kit import edits, resources  # noqa: E402
+
+REPO, BOT, TOKEN = "octo/app", "github-actions[bot]", "t"
+RUNS = 9
+HEAVY = ("xhtml2pdf", "reportlab", "icalendar", "cmarkgfm", "nh3", "PIL")
+
+
+def body() -> str:
+    text = resources.template_text().split("---\n", 2)[2]
+    text = edits.answer(text, "50%", "y")
+    text = edits.set_role(text, "Investigator", "alice")
+    text = edits.set_role(text, "Communicator", "carol")
+    text = edits.set_role(text, "Recorder", "dave")
+    return edits.attach_video(text, "https://github.com/user-attachments/assets/5c525197-0d54-4163-bfe6-54fc656dd1fe")
+
+
+def run_once(fake: FakeGitHub, number: int, tmp: Path, probe: bool = False) -> tuple[float, int, int, str]:
+    event = tmp / "event.json"
+    event.write_text(json.dumps({"action": "edited", "issue": {"number": number}, "sender": {"login": "alice"}}))
+    env = {
+        **os.environ,
+        "GITHUB_EVENT_NAME": "issues",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_API_URL": fake.base_url,
+        "GITHUB_OUTPUT": str(tmp / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp / "summary"),
+        "GITHUB_WORKSPACE": str(tmp),
+        "INCIDENT_KIT_TOKEN": TOKEN,
+        "INCIDENT_KIT_BOT_LOGIN": BOT,
+    }
+    code = "import sys, runpy; sys.argv=['incident-kit','run']; from incident_kit.cli import main; rc=main()"
+    if probe:
+        code += f"; print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    fake.reset_log()
+    start = time.perf_counter()
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    elapsed = time.perf_counter() - start
+    heavy = next((line[6:] for line in res.stdout.splitlines() if line.startswith("HEAVY=")), "")
+    return elapsed, fake.count(), len(fake.writes()), heavy
+
+
+def main() -> None:
+    with FakeGitHub() as fake, tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        fake.add_token(TOKEN, BOT)
+        fake.add_repo(REPO)
+        for login in ("alice", "carol", "dave"):
+            fake.set_permission(REPO, login, "write")
+        first_times, first_requests, first_writes = [], [], []
+        for _ in range(RUNS):
+            n = fake.create_issue(REPO, "Checkout is down", body(), user="alice", labels=["incident"])["number"]
+            t, req, wr, _ = run_once(fake, n, tmp)
+            first_times.append(t)
+            first_requests.append(req)
+            first_writes.append(wr)
+        again_times, again_requests, again_writes = [], [], []
+        for _ in range(RUNS):
+            t, req, wr, _ = run_once(fake, n, tmp)
+            again_times.append(t)
+            again_requests.append(req)
+            again_writes.append(wr)
+        _, _, _, heavy = run_once(fake, n, tmp, probe=True)
+    med = statistics.median
+    print("event handler, whole process, against the loopback fake (median of", RUNS, "runs)")
+    print(
+        f"  first run on a new incident : {med(first_times) * 1000:7.0f} ms, "
+        f"{med(first_requests):.0f} requests, {med(first_writes):.0f} writes"
+    )
+    print(
+        f"  typical edit, nothing to do : {med(again_times) * 1000:7.0f} ms, "
+        f"{med(again_requests):.0f} requests, {med(again_writes):.0f} writes   (target: < 1000 ms, <= 4 requests, 0 writes)"
+    )
+    print(f"  heavy modules imported      : {heavy or 'none'}   (target: none of {', '.join(HEAVY)})")
+
+
+if __name__ == "__main__":
+    main()
