@@ -90,7 +90,7 @@ def parse_document(text: str) -> Document:
             # GitHub reads a task marker only when the item's first block is this paragraph and it
             # starts on the list marker's line (not after a code block, not on the next line).
             para = tokens[i - 1]
-            may_be_task = tokens[i - 2].type == "list_item_open" and bool(para.map) and para.map[0] + 1 == top[0]
+            may_be_task = tokens[i - 2].type == "list_item_open" and para.map is not None and para.map[0] + 1 == top[0]
             parent = open_items[-2][1] if len(open_items) > 1 else None
             _, line, depth, _, _ = raw_items[top[2]]
             raw_items[top[2]] = (tok.content, line, depth, parent or None, may_be_task)
