@@ -162,6 +162,25 @@ def test_an_incident_kit_python_without_incident_kit_fails_with_what_to_do(
     assert not (record / "args").exists()
 
 
+def test_the_real_entry_point_fails_the_step_on_a_bad_input(tmp_path: Path) -> None:
+    """The self-test's expected failure, here: max-writes "lots" through the action to Python."""
+    try:
+        import incident_kit.gha  # noqa: F401  (the Python side of `incident_kit run`)
+    except ImportError:
+        pytest.skip("incident_kit.gha is not written yet")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    result = run_action(
+        ROOT,
+        inputs={"max-writes": "lots", "dry-run": "true", "issue-number": "1"},
+        env={"INCIDENT_KIT_PYTHON": sys.executable},
+        workspace=workspace,
+    )
+    assert result.exit_code != 0
+    errors = [a for a in result.annotations if a.command == "error"]
+    assert errors and "max-writes" in errors[0].message, result.stdout + result.stderr
+
+
 # ---- run.sh outside the harness: the venv path, with fakes instead of a real build ----------
 
 

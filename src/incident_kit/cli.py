@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     install.add_argument("--target", default=".", metavar="DIR", help="the repository's root (default: .)")
     install.add_argument("--force", action="store_true", help="replace shipped files you changed")
     install.add_argument("--dry-run", action="store_true", help="list what would be done, change nothing")
+    install.add_argument(
+        "--pin",
+        metavar="SHA",
+        help="commit SHA of the incident-kit release the workflows should use (uses: incident-kit/incident-kit@SHA)",
+    )
     install.set_defaults(func=_install)
 
     run = sub.add_parser("run", help="what the GitHub Action runs (reads the runner's environment)")
@@ -184,12 +189,16 @@ def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
 def _install(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from incident_kit.install import apply_install, plan_install
+    from incident_kit.install import apply_install, check_pin, plan_install
 
     target = Path(args.target)
     if not target.is_dir():
         return _fail(f"--target {args.target}: no such folder; pass the root of your repository")
-    steps = plan_install(target, args.force)
+    try:
+        pin = check_pin(args.pin) if args.pin else None
+    except ValueError as exc:
+        return _fail(str(exc))
+    steps = plan_install(target, args.force, pin)
     prefix = "would " if args.dry_run else ""
     for step in steps:
         rel = step.path.relative_to(target)
@@ -200,5 +209,11 @@ def _install(args: argparse.Namespace) -> int:
         else:
             print(f"{prefix}{verb} {rel}{reason}")
     if not args.dry_run:
-        apply_install(target, steps)
+        apply_install(target, steps, pin)
+    if pin is None:
+        print(
+            "note: the workflows pin incident-kit to a placeholder commit (000…0) and will fail until "
+            "you re-run with --pin <commit SHA of the incident-kit release>",
+            file=sys.stderr,
+        )
     return EXIT_OK

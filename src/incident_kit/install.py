@@ -7,6 +7,7 @@ config file is never overwritten at all (it holds the team's settings).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,10 +70,27 @@ class Step:
     reason: str = ""
 
 
-def shipped_files(target: Path) -> dict[Path, bytes]:
-    """What incident-kit installs into ``target``, path by path."""
+# The shipped workflows pin incident-kit to this placeholder; install writes the real commit.
+PLACEHOLDER_SHA = "0" * 40
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+def check_pin(pin: str) -> str:
+    if not _SHA.match(pin):
+        raise ValueError(
+            f"--pin {pin!r} is not a full 40-character commit SHA: pass the commit of the incident-kit "
+            "release you want, e.g. from its release page"
+        )
+    return pin
+
+
+def shipped_files(target: Path, pin: str | None = None) -> dict[Path, bytes]:
+    """What incident-kit installs into ``target``, path by path (workflows pinned to ``pin``)."""
     github = target / ".github"
-    out = {github / "workflows" / n: d for n, d in resources.files("workflows").items()}
+    out = {
+        github / "workflows" / n: (d.replace(PLACEHOLDER_SHA.encode(), pin.encode()) if pin else d)
+        for n, d in resources.files("workflows").items()
+    }
     out.update({github / "ISSUE_TEMPLATE" / n: d for n, d in resources.files("ISSUE_TEMPLATE").items()})
     out[config_path(target)] = STARTER_CONFIG.encode()
     return out
@@ -82,9 +100,9 @@ def config_path(target: Path) -> Path:
     return target / ".github" / "incident-kit.yml"
 
 
-def plan_install(target: Path, force: bool) -> list[Step]:
+def plan_install(target: Path, force: bool, pin: str | None = None) -> list[Step]:
     steps: list[Step] = []
-    for path, data in shipped_files(target).items():
+    for path, data in shipped_files(target, pin).items():
         if not path.exists():
             steps.append(Step(path, "create"))
         elif path.read_bytes() == data:
@@ -104,8 +122,8 @@ def plan_install(target: Path, force: bool) -> list[Step]:
     return steps
 
 
-def apply_install(target: Path, steps: list[Step]) -> None:
-    shipped = shipped_files(target)
+def apply_install(target: Path, steps: list[Step], pin: str | None = None) -> None:
+    shipped = shipped_files(target, pin)
     for step in steps:
         if step.action in ("create", "update"):
             step.path.parent.mkdir(parents=True, exist_ok=True)
