@@ -223,32 +223,39 @@ HEADING_TEXTS = st.sampled_from(
 
 
 @st.composite
-def lists(draw: st.DrawFn, indent: int = 0, depth: int = 0, text_first: bool = False) -> list[str]:
+def lists(draw: st.DrawFn, indent: int = 0, depth: int = 0, under_task: bool = False) -> list[str]:
     """One list (with nested lists): consistent marker type, random indents, tight or loose.
 
-    ``text_first``: the first item has its text on the marker line (see "empty-task" below).
+    ``under_task``: the list sits right below a task item. Its first item then has its text on
+    the marker line and an ordered list counts from 1: a bare "-" would turn the task's text
+    into a setext heading, and an empty task leaves cmark-gfm no paragraph (see _EXCLUDED).
     """
     ordered = draw(st.booleans())
     bullet = draw(st.sampled_from("-*+"))
     delim = draw(st.sampled_from([".", ")"]))
-    start = draw(st.integers(1, 3))
+    start = 1 if under_task else draw(st.integers(1, 3))
     loose = draw(st.booleans())
     lines: list[str] = []
     for n in range(draw(st.integers(1, 4))):
         marker = f"{start + n}{delim}" if ordered else bullet
         pad = " " * indent
         content = indent + len(marker) + 1
-        shape = "text" if text_first and n == 0 else draw(
+        shape = "text" if under_task and n == 0 else draw(
             st.sampled_from(["text"] * 8 + ["empty-task", "next-line"])
         )
         extras = ["", "", "continuation", "lazy", "paragraph", "nested"]
+        box = ""
         if shape == "text":
-            lines.append(f"{pad}{marker} {draw(BOXES)}{draw(TEXT)}")
+            box = draw(BOXES)
+            lines.append(f"{pad}{marker} {box}{draw(TEXT)}")
         elif shape == "empty-task":
-            lines.append(f"{pad}{marker} {draw(EMPTY_BOXES)}")
-            # Never followed by a lazy line or a bare marker: cmark-gfm leaves no paragraph open
-            # after an empty task (_EXCLUDED["empty-task-then-..."]).
-            extras = ["blank", "continuation", "paragraph", "nested-text-first"]
+            box = draw(EMPTY_BOXES)
+            lines.append(f"{pad}{marker} {box}")
+            # cmark-gfm reads an empty task like an item that starts with a blank line (see
+            # _EXCLUDED["empty-task-..."]), so what may follow it is limited to shapes where
+            # that makes no difference: indented text or a nested list right below it, or a
+            # blank line and then something no more indented than the marker.
+            extras = ["continuation", "nested", "blank"]
         else:  # the item's text starts on the line after the marker: never a task on GitHub
             lines += [f"{pad}{marker}", " " * content + draw(BOXES) + draw(TEXT)]
         extra = draw(st.sampled_from(extras))
@@ -260,13 +267,17 @@ def lists(draw: st.DrawFn, indent: int = 0, depth: int = 0, text_first: bool = F
             lines.append(draw(TEXT))
         elif extra == "paragraph":
             lines += ["", " " * content + draw(TEXT)]
-        elif extra.startswith("nested") and depth < 3:
+        elif extra == "nested" and depth < 3:
             # 2 or 4 more spaces, as people type them: under "1. " two spaces is not enough to
             # nest, which is exactly the kind of edge both readers must agree on.
             child = indent + draw(st.sampled_from([2, 4]))
-            if draw(st.booleans()):
+            if shape == "empty-task":
+                # Under-indented lines below an empty task would be lazy for the spec but not
+                # for cmark-gfm (no paragraph open): nest it at the item's content column.
+                child = content
+            if shape != "empty-task" and draw(st.booleans()):
                 lines.append("")
-            lines += draw(lists(indent=child, depth=depth + 1, text_first=extra != "nested"))
+            lines += draw(lists(indent=child, depth=depth + 1, under_task=bool(box)))
         if loose:
             lines.append("")
     return lines
@@ -356,6 +367,18 @@ _EXCLUDED = {
     # Likewise a bare "-" under an empty task is an empty nested item for cmark-gfm, but a
     # setext underline turning "[ ]" into a heading for the spec and markdown-it.
     "empty-task-then-bare-marker": "- [ ] \n  -\n    a",
+    # And, like an item that starts with a blank line, it ends at the next blank line: the
+    # indented list below becomes a code block for cmark-gfm, a nested list for the spec.
+    "empty-task-then-blank-and-indent": "- [ ] \n\n    - a",
+    # An ordered list from 2 cannot interrupt a paragraph, so it stays text under "[ ]" for the
+    # spec; cmark-gfm has no paragraph there and opens the list.
+    "empty-task-then-ordered-from-2": "- [ ] \n  2. a",
+    # An under-indented list below an empty ordered task: lazy text for the spec, a code block
+    # (4 spaces, outside the item) for cmark-gfm.
+    "empty-task-then-under-indented": "1. [ ] \n    - a\n2. b\n  - [ ] \n   - c",
+    # cmark-gfm decides "task" on the marker line, before it knows the paragraph will become a
+    # setext heading; the spec wants the first block to be a paragraph, so no task.
+    "task-text-then-setext-underline": "- [ ] Update the runbook\n  ---",
 }
 
 
