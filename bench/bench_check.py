@@ -9,6 +9,8 @@ It prints, each beside its target:
 - the median wall time (after warm-up) of parse_incident + evaluate for the shipped
   template, a realistic filled-in incident body and a 65,536-character body (GitHub's
   limit for an issue body), target < 50 ms for the largest;
+- for information, the same for 65,536-character worst-case shapes (tens of thousands of
+  headings or sections), which show any super-linear path in the parser;
 - the median wall time of `incident-kit check FILE` as a fresh process
   (`python -m incident_kit` and the console script), target < 300 ms;
 - which heavy modules the check process imports: none of the HTTP, PDF, calendar,
@@ -212,6 +214,24 @@ def imported_modules(path: Path, workdir: Path) -> tuple[set[str], list[tuple[in
     return seen, sorted(slowest, reverse=True)[:8]
 
 
+def worst_cases() -> dict[str, str]:
+    """65,536-character shapes that hit the parser's super-linear paths (not realistic bodies)."""
+    return {
+        "32,768 empty headings": "#\n" * (LIMIT // 2),
+        "5,461 short sections": ("## a\n- [ ] b\n" * LIMIT)[:LIMIT],
+    }
+
+
+def bench_worst_cases() -> None:
+    from incident_kit.parse import parse_incident
+
+    print("\nparse_incident, worst-case 65,536-char shapes (median of 3 after 1 warm-up run)")
+    for name, body in worst_cases().items():
+        med, lo, hi = median_ms(lambda body=body: parse_incident(body, reference=CREATED), 3, 1)
+        print(f"  {name:<22} {len(body):>6} chars  median {med:7.1f} ms  (min {lo:6.1f}, max {hi:6.1f})"
+              f"  {verdict(med, TARGET_PARSE_MS)}")
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT / "src"))  # also works without the editable install
     template = TEMPLATE_PATH.read_text(encoding="utf-8")
@@ -222,6 +242,7 @@ def main() -> int:
     }
     print(f"Python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} CPUs\n")
     bench_in_process(bodies)
+    bench_worst_cases()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)  # no .github/incident-kit.yml here: the default settings
         files = {"template": workdir / "template.md", "65,536": workdir / "limit.md"}

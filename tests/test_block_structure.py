@@ -375,7 +375,7 @@ _EXCLUDED = {
     "empty-task-then-ordered-from-2": "- [ ] \n  2. a",
     # An under-indented list below an empty ordered task: lazy text for the spec, a code block
     # (4 spaces, outside the item) for cmark-gfm.
-    "empty-task-then-under-indented": "1. [ ] \n    - a\n2. b\n  - [ ] \n   - c",
+    "empty-task-then-under-indented": "  1. [ ] \n    - a\n    - [ ]\n      - a",
     # cmark-gfm decides "task" on the marker line, before it knows the paragraph will become a
     # setext heading; the spec wants the first block to be a paragraph, so no task.
     "task-text-then-setext-underline": "- [ ] Update the runbook\n  ---",

@@ -69,6 +69,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     install.set_defaults(func=_install)
 
+    invite = sub.add_parser("invite", help="build the postmortem's calendar invite (.ics) from an issue body")
+    invite.add_argument("file", metavar="FILE.md|-", help="the issue body (markdown); - reads stdin")
+    invite.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
+    invite.add_argument("--title", default="Incident", help="the issue's title")
+    invite.add_argument("--number", type=int, default=0, help="the issue's number (part of the invite's UID)")
+    invite.add_argument(
+        "--repo", default="local/incidents", metavar="OWNER/NAME", help="the repository (part of the UID)"
+    )
+    invite.add_argument("--created-at", metavar="ISO8601", help="when the issue was opened (default: now)")
+    invite.add_argument("--out", default="postmortem.ics", metavar="PATH", help="where to write the .ics")
+    invite.set_defaults(func=_invite)
+
     run = sub.add_parser("run", help="what the GitHub Action runs (reads the runner's environment)")
     run.set_defaults(func=lambda _args: __import__("incident_kit.runner").runner.main())
 
@@ -184,6 +196,72 @@ def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
         ],
         "unchecked": open_items_by_section(inc, context, config.labels),
     }
+
+
+def _invite(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from incident_kit.config import DEFAULT_PATH, ConfigError, load_config
+    from incident_kit.invite import plan_invite
+    from incident_kit.model import IssueContext
+    from incident_kit.parse import parse_incident
+    from incident_kit.rules import evaluate
+
+    try:
+        config = load_config(args.config or DEFAULT_PATH)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    created = _created(args.created_at)
+    if created is None:
+        return _fail(f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z")
+    body = _read_body(args.file)
+    if body is None:
+        return EXIT_USAGE
+    now = datetime.now(UTC)
+    incident = parse_incident(body, reference=created, video_hosts=config.video.hosts)
+    if incident.postmortem.error:
+        return _fail(f"line {incident.postmortem.line}: {incident.postmortem.error}")
+    if incident.postmortem.start is None:
+        return _fail("the body has no postmortem date: write it under Datetime(UTC) as YYYY-MM-DD HH:MM")
+    phase = evaluate(incident, IssueContext(created_at=created, now=now), config).phase
+    url = f"https://github.com/{args.repo}/issues/{args.number}"
+    plan = plan_invite(
+        incident,
+        repository=args.repo,
+        number=args.number,
+        title=args.title,
+        url=url,
+        created_at=created,
+        author="",
+        assignees=(),
+        commenters=(),
+        config=config,
+        state={},
+        phase=phase,
+        now=now,
+    )
+    assert plan.content is not None and plan.view is not None
+    Path(args.out).write_bytes(plan.content)
+    print(f"wrote {args.out}: {' · '.join(plan.view.times)}")
+    for rule, message, line in plan.warnings:
+        print(f"{args.file}:{line}: warning {rule} {message}")
+    if plan.view.missing:
+        print(
+            "no e-mail address (add them under people: in the settings): "
+            + ", ".join("@" + h for h in plan.view.missing)
+        )
+    print(f"Google Calendar: {plan.view.google}")
+    return EXIT_OK
+
+
+def _created(text: str | None) -> datetime | None:
+    if not text:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _install(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from incident_kit import resources
-from incident_kit.config import Config
+from incident_kit.config import Config, parse_config
 from incident_kit.local_backend import LocalRepository
 from incident_kit.reconcile import Budget, Event, reconcile
 from incident_kit.story import STORY, TITLE
@@ -26,8 +26,22 @@ def _when(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
+# The demo team's settings: addresses for the invite, and the zone half the team reads times in.
+DEMO_SETTINGS = """\
+people:
+  alice: alice@example.com
+  bob: bob@example.com
+  carol: carol@example.com
+  dave: dave@example.com
+stakeholders: [ceo@example.com]
+display-timezones: [Asia/Tokyo]
+postmortem:
+  organizer: ops@example.com
+"""
+
+
 def run_demo(out: Path, config: Config | None = None) -> int:
-    config = config or Config()
+    config = config or parse_config(DEMO_SETTINGS, "demo settings")
     if (out / "repo").exists():
         shutil.rmtree(out / "repo")  # every demo starts from an empty sandbox
     out.mkdir(parents=True, exist_ok=True)
@@ -69,6 +83,8 @@ def run_demo(out: Path, config: Config | None = None) -> int:
             print(f"  decision {ev.decision}, phase {ev.phase}, {ev.errors} error(s)")
         print(f"  incident-kit wrote: {', '.join(budget.done) or 'nothing'}")
         print(f"  labels: {', '.join(issue.labels) or '-'}; assignees: {', '.join(issue.assignees) or '-'}")
+        if outcome.ics_path:
+            print(f"  postmortem invite: {out / 'repo' / 'files' / 'main' / outcome.ics_path}")
         for failure in outcome.failures:
             print(f"  step fails: {failure.title}: {failure.message}")
         print(

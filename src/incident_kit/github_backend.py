@@ -296,12 +296,14 @@ class GitHubRepository:
             write=True,
         )
 
-    def put_file(self, path: str, content: bytes, message: str, branch: str, sha: str | None) -> CommitResult:
+    def put_file(self, path: str, content: bytes, message: str, branch: str | None, sha: str | None) -> CommitResult:
         def put() -> CommitResult:
+            # No branch: the contents API commits to the default branch.
+            extra: dict[str, Any] = {"branch": branch} if branch else {}
             if sha is None:
-                result = self._repo.create_file(path, message, content, branch=branch)
+                result = self._repo.create_file(path, message, content, **extra)
             else:
-                result = self._repo.update_file(path, message, content, sha, branch=branch)
+                result = self._repo.update_file(path, message, content, sha, **extra)
             file = result["content"]
             commit = result["commit"]
             return CommitResult(path, file.sha, file.html_url or "", commit.sha)

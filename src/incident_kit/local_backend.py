@@ -280,9 +280,10 @@ class LocalRepository:
         data["issues"][str(number)] = issue
         self._save(data)
 
-    def put_file(self, path: str, content: bytes, message: str, branch: str, sha: str | None) -> CommitResult:
+    def put_file(self, path: str, content: bytes, message: str, branch: str | None, sha: str | None) -> CommitResult:
         self.stats.writes += 1
         data = self._load()
+        branch = branch or str(data["default_branch"])
         files = data["files"].get(branch)
         if files is None:
             raise NotFound(f"branch '{branch}' does not exist in {self.full_name}")

@@ -15,13 +15,14 @@ from typing import Any
 
 from incident_kit.checklist import all_checked, fulfilled_by_state, item_name, named
 from incident_kit.config import Config
+from incident_kit.invite import PostmortemView
 from incident_kit.model import Decision, Finding, Incident, IssueContext, Severity
 from incident_kit.parse import parse_incident
 from incident_kit.port import TRUSTED_PERMISSIONS, CommentData, IssueData
 from incident_kit.rules import Evaluation, evaluate
 from incident_kit.status import StatusView, Untrusted, find_status_comment, read_state, render_status
 
-PARTS = ("all", "validate", "video", "labels")
+PARTS = ("all", "validate", "video", "labels", "invite")
 
 # Colours and descriptions for the labels incident-kit creates the first time it needs them.
 LABEL_STYLE: dict[str, tuple[str, str]] = {
@@ -44,6 +45,17 @@ class Snapshot:
     now: datetime
     assignable: dict[str, bool] = field(default_factory=dict)  # investigators not yet assigned
     fulfilled: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What the feature steps (invite, report, ...) add to the status: state, findings, views."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    fulfilled: frozenset[str] = frozenset()
+    postmortem: PostmortemView | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ def is_relevant(issue: IssueData, incident: Incident, config: Config) -> bool:
     return bool(set(issue.labels) & set(config.labels.all)) or incident.template_like
 
 
-def plan_issue(snap: Snapshot, config: Config, part: str = "all", notes: list[str] | None = None) -> Plan:
+def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras | None = None) -> Plan:
     issue = snap.issue
     if issue.is_pull_request:
         return Plan(False, "a pull request, not an issue")
@@ -98,10 +110,10 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", notes: list[st
         state_reason=issue.state_reason,
         created_at=issue.created_at,
         now=snap.now,
-        fulfilled=snap.fulfilled,
+        fulfilled=snap.fulfilled | (extras.fulfilled if extras else frozenset()),
     )
     evaluation = evaluate(incident, context, config)
-    extra: list[Finding] = []
+    extra: list[Finding] = list(extras.findings) if extras else []
     assignees: list[str] = []
     if trusted and part in ("all", "validate") and incident.decision is Decision.INCIDENT:
         investigator = incident.role("investigator")
@@ -124,6 +136,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", notes: list[st
         evaluation = replace(evaluation, findings=evaluation.findings + tuple(extra))
     new_state: dict[str, Any] = {
         **state,
+        **(extras.state if extras else {}),
         "v": 1,
         "decision": str(incident.decision),
         "phase": str(evaluation.phase),
@@ -131,7 +144,16 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", notes: list[st
     if confirmed_by:
         new_state["confirmed_by"] = confirmed_by
     untrusted = None if trusted else Untrusted(issue.author, labels.incident)
-    view = StatusView(issue.title, evaluation, context, config, new_state, list(notes or []), untrusted)
+    view = StatusView(
+        issue.title,
+        evaluation,
+        context,
+        config,
+        new_state,
+        list(extras.notes) if extras else [],
+        untrusted,
+        extras.postmortem if extras else None,
+    )
     body = render_status(view)
     failures: list[Failure] = []
     if (

@@ -12,31 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from incident_kit.config import Config
-from incident_kit.plan import LABEL_STYLE, Failure, Plan, Snapshot, plan_issue
-from incident_kit.port import TRUSTED_PERMISSIONS, NotFound, PortError, Repository
+from incident_kit.model import Finding, Severity
+from incident_kit.plan import LABEL_STYLE, Extras, Failure, Plan, Snapshot, plan_issue
+from incident_kit.port import TRUSTED_PERMISSIONS, CommentData, IssueData, NotFound, PortError, Repository
+from incident_kit.reconcile_budget import Budget
 from incident_kit.rules import Evaluation
-
-
-@dataclass
-class Budget:
-    """A count of writes a run may still make; a dry run may make none."""
-
-    limit: int
-    dry_run: bool = False
-    used: int = 0
-    done: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-    def take(self, what: str) -> bool:
-        if self.dry_run:
-            self.skipped.append(f"{what} (dry run)")
-            return False
-        if self.used >= self.limit:
-            self.skipped.append(f"{what} (write budget of {self.limit} used up; the next run continues)")
-            return False
-        self.used += 1
-        self.done.append(what)
-        return True
 
 
 @dataclass
@@ -59,6 +39,7 @@ class Outcome:
     failures: tuple[Failure, ...] = ()
     notices: list[str] = field(default_factory=list)
     plan: Plan | None = None
+    ics_path: str = ""
 
 
 def reconcile(
@@ -101,14 +82,68 @@ def reconcile(
         ]
         if wanted:
             assignable = {h: repo.can_assign(h) for h in wanted}
-            plan = plan_issue(
-                Snapshot(issue, comments, bot_login, permissions, event.sender, now, assignable), config, part
-            )
+            snap = Snapshot(issue, comments, bot_login, permissions, event.sender, now, assignable)
+            plan = plan_issue(snap, config, part)
     outcome = Outcome(number, plan.relevant, plan.reason, plan.evaluation, failures=plan.failures, plan=plan)
     if not plan.relevant:
         return outcome
+    if plan.trusted and part in ("all", "invite") and plan.evaluation is not None:
+        extras = _invite(repo, issue, comments, plan, config, bot_login, budget, now, outcome)
+        plan = plan_issue(snap, config, part, extras)
+        outcome.plan, outcome.evaluation, outcome.failures = plan, plan.evaluation, plan.failures
     _apply(repo, issue.number, issue.body, plan, budget, outcome)
     return outcome
+
+
+def _invite(
+    repo: Repository,
+    issue: IssueData,
+    comments: list[CommentData],
+    plan: Plan,
+    config: Config,
+    bot_login: str,
+    budget: Budget,
+    now: datetime,
+    outcome: Outcome,
+) -> Extras:
+    """Plan the postmortem invite and commit its .ics when it changed; say what to show."""
+    from incident_kit.commit import commit_file
+    from incident_kit.invite import plan_invite
+
+    assert plan.evaluation is not None
+    invite = plan_invite(
+        plan.evaluation.incident,
+        repository=repo.full_name,
+        number=issue.number,
+        title=issue.title,
+        url=issue.html_url,
+        created_at=issue.created_at,
+        author=issue.author,
+        assignees=issue.assignees,
+        commenters=tuple(dict.fromkeys(c.author for c in comments if c.author != bot_login)),
+        config=config,
+        state=plan.state,
+        phase=plan.evaluation.phase,
+        now=now,
+    )
+    findings = tuple(Finding(rule, Severity.WARNING, message, line) for rule, message, line in invite.warnings)
+    if invite.content is None or invite.state is None:
+        return Extras(findings=findings, postmortem=invite.view)
+    assert invite.invite is not None
+    verb = "cancel" if invite.invite.cancelled else "invite to"
+    message = f"incident-kit: {verb} the postmortem of #{issue.number} (sequence {invite.invite.sequence})"
+    done = commit_file(repo, invite.path, invite.content, message, config.report.branch or None, budget)
+    outcome.ics_path = invite.path
+    view = invite.view
+    if done.status == "skipped":
+        # Not committed yet: keep the stored state as it was, so the next run commits it.
+        if view is not None:
+            view.note = "The invite file is not committed yet (dry run or write budget); the next run commits it."
+        return Extras(findings=findings, postmortem=view)
+    if view is not None:
+        view.ics_url = done.url
+    fulfilled = frozenset() if invite.invite.cancelled else frozenset({"invite"})
+    return Extras(state={"invite": invite.state}, findings=findings, fulfilled=fulfilled, postmortem=view)
 
 
 def _apply(repo: Repository, number: int, body_read: str, plan: Plan, budget: Budget, outcome: Outcome) -> None:

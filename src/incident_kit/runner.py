@@ -123,6 +123,7 @@ def report(env: gha.ActionEnv, repo: Repository, outcome: Outcome, budget: Budge
         "phase": str(ev.phase) if ev else "",
         "errors": str(ev.errors if ev else 0),
         "status-comment-url": outcome.status_url,
+        "ics-path": outcome.ics_path,
     }
     gha.set_outputs(env.output_path, outputs)
     lines = [f"### incident-kit: #{outcome.number}", ""]

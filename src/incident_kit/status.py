@@ -16,6 +16,7 @@ from typing import Any
 
 from incident_kit.checklist import named, open_items_by_section
 from incident_kit.config import Config
+from incident_kit.invite import PostmortemView
 from incident_kit.model import Decision, IssueContext, Phase
 from incident_kit.port import CommentData
 from incident_kit.rules import Evaluation
@@ -68,6 +69,7 @@ class StatusView:
     state: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     untrusted: Untrusted | None = None
+    postmortem: PostmortemView | None = None
 
 
 def next_steps(ev: Evaluation, context: IssueContext, config: Config) -> list[str]:
@@ -144,6 +146,7 @@ def render_status(view: StatusView) -> str:
         notes=view.notes,
         video_mode=view.config.video.mode,
         hosts=", ".join(view.config.video.hosts) or "an allowed host",
+        postmortem=view.postmortem,
         # Already safe inside an HTML comment (see state_json); escaping would break the JSON.
         state_json=Markup(state_json(view.state)),
     )
