@@ -64,22 +64,30 @@ def filled_in(template: str) -> str:
         ("Communicator(1 person): TODO", "Communicator(1 person): @carol"),
         ("Recorder(1 person): TODO", "Recorder(1 person): @dave"),
         ("### Video of incident (MUST attach)\n", f"### Video of incident (MUST attach)\n{VIDEO}\n"),
-        ("xx/xx xx:xx: Trigger this incident (TODO: merged something, or change data or ...)",
-         "11/20 08:41: Trigger this incident: merged #812 (cache key change)"),
+        (
+            "xx/xx xx:xx: Trigger this incident (TODO: merged something, or change data or ...)",
+            "11/20 08:41: Trigger this incident: merged #812 (cache key change)",
+        ),
         ("xx/xx xx:xx: Start this incident", "11/20 08:45: Start this incident"),
-        ("xx/xx xx:xx: Find this incident by (User, Staff, ...)",
-         "11/20 09:02: Find this incident by support (3 user reports)"),
+        (
+            "xx/xx xx:xx: Find this incident by (User, Staff, ...)",
+            "11/20 09:02: Find this incident by support (3 user reports)",
+        ),
         ("xx/xx xx:xx: Know this incident by @", "11/20 09:05: Know this incident by @alice"),
         ("xx/xx xx:xx: Create this issue by @", "11/20 09:07: Create this issue by @alice"),
         ("xx/xx xx:xx: Start slack call by @", "11/20 09:08: Start slack call by @alice"),
         ("xx/xx xx:xx: Start investigating by @, @, ..", "11/20 09:10: Start investigating by @alice, @bob"),
         ("xx/xx xx:xx: Find root cause by @", "11/20 09:52: Find root cause by @bob"),
         ("xx/xx xx:xx: Finish first aid", "11/20 10:15: Finish first aid (reverted #812)"),
-        ("### Where is the bug?\n- TODO",
-         "### Where is the bug?\n- `cache/keys.py`: the key no longer includes the tenant id"),
+        (
+            "### Where is the bug?\n- TODO",
+            "### Where is the bug?\n- `cache/keys.py`: the key no longer includes the tenant id",
+        ),
         ("### First aid\n- TODO", "### First aid\n- Reverted #812 and flushed the session cache"),
-        ("### How many people were affected?\n- TODO",
-         "### How many people were affected?\n- About 1,200 users saw another tenant's dashboard title"),
+        (
+            "### How many people were affected?\n- TODO",
+            "### How many people were affected?\n- About 1,200 users saw another tenant's dashboard title",
+        ),
         ("xx/xx xx:xx -  2 hours", "2026-11-24 10:00 - 2 hours"),
         ("#### Attendees\n- xxx", "#### Attendees\n- @alice\n- @bob\n- @carol\n- @dave\n- @erin"),
     ]
@@ -104,8 +112,10 @@ def at_limit(template: str) -> str:
     room = LIMIT - len(head) - len(tail)
     lines: list[str] = []
     n = 0
-    comment = ("@bob: restarted api-{n} and watched the error rate fall from {p}% to {q}%; "
-               "see https://grafana.example.com/d/api?var-host=api-{n} and the log excerpt in #{i}. ")
+    comment = (
+        "@bob: restarted api-{n} and watched the error rate fall from {p}% to {q}%; "
+        "see https://grafana.example.com/d/api?var-host=api-{n} and the log excerpt in #{i}. "
+    )
     while room > 0:
         # After the last filled entry (10:15), one a minute, so the timeline stays in order.
         prefix = f"- {(CREATED + timedelta(minutes=80 + n)).strftime('%m/%d %H:%M')}: "
@@ -152,14 +162,17 @@ def bench_in_process(bodies: dict[str, str]) -> None:
 
     print(f"parse_incident + evaluate, in process (median of {INPROC_RUNS} after {INPROC_WARMUP} warm-up runs)")
     for name, body in bodies.items():
+
         def once(body: str = body) -> object:
             return evaluate(parse_incident(body, reference=CREATED, video_hosts=config.video.hosts), context, config)
 
         ev = once()
         med, lo, hi = median_ms(once, INPROC_RUNS, INPROC_WARMUP)
         target = f"  {verdict(med, TARGET_PARSE_MS)}" if len(body) == LIMIT else ""
-        print(f"  {name:<22} {len(body):>6} chars  median {med:7.2f} ms  (min {lo:6.2f}, max {hi:6.2f})"
-              f"  [{len(ev.incident.items)} items, {len(ev.findings)} findings, phase {ev.phase}]{target}")
+        print(
+            f"  {name:<22} {len(body):>6} chars  median {med:7.2f} ms  (min {lo:6.2f}, max {hi:6.2f})"
+            f"  [{len(ev.incident.items)} items, {len(ev.findings)} findings, phase {ev.phase}]{target}"
+        )
 
 
 def bench_processes(files: dict[str, Path], workdir: Path) -> None:
@@ -180,22 +193,27 @@ def bench_processes(files: dict[str, Path], workdir: Path) -> None:
                 assert proc.returncode in (0, 1), proc.stderr.decode(errors="replace")
 
             med, lo, hi = median_ms(once, PROC_RUNS, PROC_WARMUP)
-            print(f"  {label:<22} {name:<10} median {med:7.1f} ms  (min {lo:6.1f}, max {hi:6.1f})"
-                  f"  {verdict(med, TARGET_PROCESS_MS)}")
+            print(
+                f"  {label:<22} {name:<10} median {med:7.1f} ms  (min {lo:6.1f}, max {hi:6.1f})"
+                f"  {verdict(med, TARGET_PROCESS_MS)}"
+            )
 
 
 def imported_modules(path: Path, workdir: Path) -> tuple[set[str], list[tuple[int, str]]]:
     """Top-level modules the check process imports, from -X importtime and from sys.modules."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "incident_kit", "check", str(path)],
-        cwd=workdir, capture_output=True, text=True, check=False,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     seen: set[str] = set()
     slowest: list[tuple[int, str]] = []
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line or "cumulative" in line:
             continue
-        _, cumulative, name = (part.strip() for part in line[len("import time:"):].split("|"))
+        _, cumulative, name = (part.strip() for part in line[len("import time:") :].split("|"))
         seen.add(name.split(".")[0])
         if not name.startswith(" ") and "." not in name:
             slowest.append((int(cumulative), name))
@@ -228,8 +246,10 @@ def bench_worst_cases() -> None:
     print("\nparse_incident, worst-case 65,536-char shapes (median of 3 after 1 warm-up run)")
     for name, body in worst_cases().items():
         med, lo, hi = median_ms(lambda body=body: parse_incident(body, reference=CREATED), 3, 1)
-        print(f"  {name:<22} {len(body):>6} chars  median {med:7.1f} ms  (min {lo:6.1f}, max {hi:6.1f})"
-              f"  {verdict(med, TARGET_PARSE_MS)}")
+        print(
+            f"  {name:<22} {len(body):>6} chars  median {med:7.1f} ms  (min {lo:6.1f}, max {hi:6.1f})"
+            f"  {verdict(med, TARGET_PARSE_MS)}"
+        )
 
 
 def main() -> int:

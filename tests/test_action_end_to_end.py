@@ -43,7 +43,11 @@ def body(template: str, *, video: bool) -> str:
 
 
 def act(fake: FakeGitHub, action: str, number: int, tmp: Path, **inputs: str):  # type: ignore[no-untyped-def]
-    event = {"action": "edited", "issue": {"number": number, "title": NASTY, "body": NASTY}, "sender": {"login": "alice"}}
+    event = {
+        "action": "edited",
+        "issue": {"number": number, "title": NASTY, "body": NASTY},
+        "sender": {"login": "alice"},
+    }
     workspace = tmp / "ws"
     workspace.mkdir(parents=True, exist_ok=True)
     return run_action(

@@ -171,8 +171,10 @@ def fixture_bodies() -> list[tuple[str, str, bool]]:
     for p in sorted(FIXTURES.glob("issue_templates/github-docs/*.md")):
         # Templates carry front matter that GitHub strips; README.md is plain markdown.
         out.append((str(p.relative_to(FIXTURES)), p.read_text(encoding="utf-8"), True))
-    payloads = [*sorted(FIXTURES.glob("webhooks/issues*/*.json")),
-                *sorted(FIXTURES.glob("webhooks/issue_comment/*.json"))]
+    payloads = [
+        *sorted(FIXTURES.glob("webhooks/issues*/*.json")),
+        *sorted(FIXTURES.glob("webhooks/issue_comment/*.json")),
+    ]
     for p in payloads:
         for where, body in _bodies_in(json.loads(p.read_text(encoding="utf-8"))):
             out.append((f"{p.relative_to(FIXTURES)}:{where}", body, False))
@@ -217,8 +219,16 @@ BOXES = st.sampled_from(["", "", "[ ] ", "[x] ", "[X] "])
 # A box with nothing after it: "[ ]" is plain text on GitHub, "[ ]  " (trailing spaces) a task.
 EMPTY_BOXES = st.sampled_from(["[ ]", "[x]", "[ ] ", "[X]  "])
 HEADING_TEXTS = st.sampled_from(
-    ["How to resolve the incident", "Problem", "Timeline(UTC)", "Where is the bug?",
-     "Postmortem", "Datetime(UTC)", "Closing (10min)", "Discuss and create action items and issues"]
+    [
+        "How to resolve the incident",
+        "Problem",
+        "Timeline(UTC)",
+        "Where is the bug?",
+        "Postmortem",
+        "Datetime(UTC)",
+        "Closing (10min)",
+        "Discuss and create action items and issues",
+    ]
 )
 
 
@@ -240,9 +250,7 @@ def lists(draw: st.DrawFn, indent: int = 0, depth: int = 0, under_task: bool = F
         marker = f"{start + n}{delim}" if ordered else bullet
         pad = " " * indent
         content = indent + len(marker) + 1
-        shape = "text" if under_task and n == 0 else draw(
-            st.sampled_from(["text"] * 8 + ["empty-task", "next-line"])
-        )
+        shape = "text" if under_task and n == 0 else draw(st.sampled_from(["text"] * 8 + ["empty-task", "next-line"]))
         extras = ["", "", "continuation", "lazy", "paragraph", "nested"]
         box = ""
         if shape == "text":
@@ -287,8 +295,7 @@ def lists(draw: st.DrawFn, indent: int = 0, depth: int = 0, under_task: bool = F
 def realistic_bodies(draw: st.DrawFn) -> str:
     lines: list[str] = []
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["list", "list", "list", "heading", "setext", "paragraph",
-                                     "fence", "html"]))
+        kind = draw(st.sampled_from(["list", "list", "list", "heading", "setext", "paragraph", "fence", "html"]))
         if kind == "list":
             lines += draw(lists())
         elif kind == "heading":

@@ -568,9 +568,7 @@ def test_request_log_helpers_and_concurrency(fake: FakeGitHub) -> None:
 # --- contract check against GitHub's OpenAPI description -------------------------------------
 
 
-needs_spec = pytest.mark.skipif(
-    not spec_available(), reason=f"OpenAPI description not found at {DEFAULT_SPEC}"
-)
+needs_spec = pytest.mark.skipif(not spec_available(), reason=f"OpenAPI description not found at {DEFAULT_SPEC}")
 
 
 @needs_spec
@@ -581,9 +579,7 @@ def test_session_traffic_matches_openapi(fake: FakeGitHub, gh: Github) -> None:
     gh.get_rate_limit()
     repo = gh.get_repo(REPO)
     issue = repo.create_issue("Outage", body="x", labels=["sev1"], assignees=["alice"])
-    issue.edit(
-        title="Outage!", body="y", state="closed", state_reason="completed", labels=["sev2"], assignees=[]
-    )
+    issue.edit(title="Outage!", body="y", state="closed", state_reason="completed", labels=["sev2"], assignees=[])
     issue.edit(state="open")
     issue.add_to_labels("a", "b")
     issue.remove_from_labels("a")

@@ -98,9 +98,7 @@ def test_decision(template: str) -> None:
     for q in ("50%", "corrupting", "attack"):
         body = edits.answer(body, q, "n")
     assert parse_incident(body).decision is Decision.NOT_INCIDENT
-    assert (
-        parse_incident(edits.answer(body, "", "y")).decision is Decision.NOT_INCIDENT
-    )  # nothing left to answer
+    assert parse_incident(edits.answer(body, "", "y")).decision is Decision.NOT_INCIDENT  # nothing left to answer
     two_no = edits.answer(edits.answer(template, "50%", "n"), "corrupting", "no")
     assert parse_incident(two_no).decision is Decision.UNDECIDED
     assert parse_incident(edits.answer(two_no, "attack", "Y")).decision is Decision.INCIDENT
@@ -169,9 +167,7 @@ def test_postmortem_date_and_length(template: str) -> None:
 
 def test_action_items_with_links_and_topics(template: str) -> None:
     body = edits.set_action_item(template, "Root problem", "Add a DB constraint #12")
-    body = edits.set_action_item(
-        body, "Workflow problem", "Page on-call from the alert octo/infra#7", checked=True
-    )
+    body = edits.set_action_item(body, "Workflow problem", "Page on-call from the alert octo/infra#7", checked=True)
     body = edits.set_action_item(
         body,
         "Incident mode",

@@ -83,9 +83,7 @@ def test_video_missing_modes(template: str) -> None:
     assert video.severity == "error" and video.line == 49
     assert ".mp4" in video.message and "10 MB" in video.message
     warn = Config(video=VideoSettings(mode="warn"))
-    assert (
-        next(f for f in check(body, config=warn).findings if f.rule == "video-missing").severity == "warning"
-    )
+    assert next(f for f in check(body, config=warn).findings if f.rule == "video-missing").severity == "warning"
     assert "video-missing" not in rules(check(body, config=Config(video=VideoSettings(mode="off"))))
     assert "video-missing" not in rules(check(edits.attach_video(body, "https://www.loom.com/share/abc")))
     # A non-incident does not need a video.
@@ -116,9 +114,7 @@ def test_timeline_format_and_order(template: str) -> None:
 
 
 def test_action_items_vague_and_untracked(template: str) -> None:
-    body = edits.set_action_item(
-        resolved(template), "Root problem", "Everyone should be careful when deploying"
-    )
+    body = edits.set_action_item(resolved(template), "Root problem", "Everyone should be careful when deploying")
     body = edits.set_action_item(body, "Workflow problem", "Add a staging smoke test")
     body = edits.set_action_item(body, "Incident mode", "本番作業は気をつける")
     ev = check(body, labels=("incident-improvement",))

@@ -50,13 +50,16 @@ def _when(value: object) -> datetime | None:
 def _context(owner: dict[str, Any]) -> IssueContext:
     """The IssueContext the bot would build from the object that holds the body."""
     labels = owner.get("labels")
-    names = frozenset(
-        label["name"] for label in labels if isinstance(label, dict) and isinstance(label.get("name"), str)
-    ) if isinstance(labels, list) else frozenset()
+    names = (
+        frozenset(label["name"] for label in labels if isinstance(label, dict) and isinstance(label.get("name"), str))
+        if isinstance(labels, list)
+        else frozenset()
+    )
     state = owner.get("state") if owner.get("state") in ("open", "closed") else "open"
     reason = owner.get("state_reason") if isinstance(owner.get("state_reason"), str) else None
-    return IssueContext(labels=names, state=state, state_reason=reason,
-                        created_at=_when(owner.get("created_at")), now=NOW)
+    return IssueContext(
+        labels=names, state=state, state_reason=reason, created_at=_when(owner.get("created_at")), now=NOW
+    )
 
 
 def _bodies(node: object, path: str, owner: dict[str, Any] | None = None) -> list[tuple[str, object, IssueContext]]:
@@ -98,15 +101,18 @@ def collect() -> list[tuple[str, object, IssueContext]]:
         return []
     plain = IssueContext(now=NOW)
     out: list[tuple[str, object, IssueContext]] = []
-    for p in sorted([*FIXTURES.glob("webhooks/issues*/*.json"),
-                     *FIXTURES.glob("webhooks/issue_comment/*.json"),
-                     *FIXTURES.glob("openapi/examples/*.json")]):
+    for p in sorted(
+        [
+            *FIXTURES.glob("webhooks/issues*/*.json"),
+            *FIXTURES.glob("webhooks/issue_comment/*.json"),
+            *FIXTURES.glob("openapi/examples/*.json"),
+        ]
+    ):
         out += _bodies(json.loads(p.read_text(encoding="utf-8")), str(p.relative_to(FIXTURES)))
     for p in sorted(FIXTURES.glob("pygithub_replay/*.txt")):
         for n, doc in enumerate(_replay_documents(p)):
             out += _bodies(doc, f"{p.relative_to(FIXTURES)}#{n}")
-    for p in sorted([*FIXTURES.glob("issue_forms/*/*/issue-body.md"),
-                     *FIXTURES.glob("issue_templates/*/*.md")]):
+    for p in sorted([*FIXTURES.glob("issue_forms/*/*/issue-body.md"), *FIXTURES.glob("issue_templates/*/*.md")]):
         out.append((str(p.relative_to(FIXTURES)), p.read_text(encoding="utf-8"), plain))
     # The raw bytes too, as `incident-kit check FILE` would read a file saved from a payload.
     for p in sorted(FIXTURES.glob("webhooks/issues_real/*.json")):
@@ -149,8 +155,15 @@ def test_fixtures_found() -> None:
     if not FIXTURES.is_dir():
         pytest.skip("../shared is not present")
     names = " ".join(name for name, _, _ in BODIES)
-    for kind in ("webhooks/issues/", "webhooks/issues_real/", "webhooks/issue_comment/",
-                 "openapi/examples/", "pygithub_replay/", "issue_forms/", "issue_templates/"):
+    for kind in (
+        "webhooks/issues/",
+        "webhooks/issues_real/",
+        "webhooks/issue_comment/",
+        "openapi/examples/",
+        "pygithub_replay/",
+        "issue_forms/",
+        "issue_templates/",
+    ):
         assert kind in names, kind
     assert any(body is None for _, body, _ in BODIES)  # opened.with-empty-body: "body": null
     assert any(isinstance(b, str) and "\r\n" in b for _, b, _ in BODIES)  # web UI bodies

@@ -75,6 +75,7 @@ class Section:
     level: int
     line: int
     end_line: int  # last line (inclusive) that belongs to the section
+    keys: tuple[str | None, ...] = ()  # canonical keys along ``path`` (this section's last)
 
 
 @dataclass(frozen=True)

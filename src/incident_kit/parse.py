@@ -77,9 +77,8 @@ def _topics(doc: Document) -> dict[int, str]:
     for s in doc.sections:
         if s.key != "action-items":
             continue
-        parents = [p for p in doc.sections if p.key in TOPICS and p.line < s.line <= p.end_line]
-        topic = max(parents, key=lambda p: p.level).key if parents else None
-        for n in range(s.line, s.end_line + 1):
-            if topic:
-                out[n] = topic
+        topic = next((k for k in reversed(s.keys[:-1]) if k in TOPICS), None)
+        if topic:
+            for n in range(s.line, s.end_line + 1):
+                out.setdefault(n, topic)
     return out

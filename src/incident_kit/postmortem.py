@@ -47,7 +47,7 @@ def _minutes(rest: str, start: datetime) -> int:
         n = float(m["n"])
         unit = m["unit"].lower()
         minutes = n * 60 if unit.startswith("h") else n
-        return int(minutes) if 0 < minutes <= 24 * 60 else DEFAULT_MINUTES
+        return int(minutes) if 1 <= minutes <= 24 * 60 else DEFAULT_MINUTES
     e = _END.match(rest)
     if e and int(e["h"]) < 24 and int(e["m"]) < 60:
         end = start.replace(hour=int(e["h"]), minute=int(e["m"]))

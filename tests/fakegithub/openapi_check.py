@@ -95,18 +95,14 @@ def _templates(resolved: str) -> list[tuple[re.Pattern[str], str, int]]:
         def repl(m: re.Match[str]) -> str:
             return "(.*)" if m.group(1) == "path" else "([^/]+)"
 
-        rx = re.compile(
-            re.sub(r"\{(\w+)\}", repl, re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
-        )
+        rx = re.compile(re.sub(r"\{(\w+)\}", repl, re.escape(template).replace(r"\{", "{").replace(r"\}", "}")))
         literal = len(re.sub(r"\{\w+\}", "", template))
         out.append((rx, template, literal))
     out.sort(key=lambda x: -x[2])
     return out
 
 
-def match_operation(
-    method: str, path: str, spec_path: str | Path = DEFAULT_SPEC
-) -> tuple[str, dict[str, Any]] | None:
+def match_operation(method: str, path: str, spec_path: str | Path = DEFAULT_SPEC) -> tuple[str, dict[str, Any]] | None:
     """``(template, operation)`` for a concrete request, or None when GitHub has no such operation."""
     resolved = str(Path(spec_path).resolve())
     paths = _load(resolved)["paths"]
@@ -242,9 +238,7 @@ def check_requests(requests: Iterable[Any], spec_path: str | Path = DEFAULT_SPEC
             for alt in _DOCUMENTED_ALTERNATIVES.get((method, template), [])
         ):
             continue
-        pointer = _pointer(
-            "paths", template, method.lower(), "requestBody", "content", "application/json", "schema"
-        )
+        pointer = _pointer("paths", template, method.lower(), "requestBody", "content", "application/json", "schema")
         for err in _errors(resolved, pointer, body):
             report(f"{label}: request body invalid: {err}")
     return problems
@@ -279,9 +273,7 @@ def check_responses(exchanges: Iterable[tuple[Any, Any]], spec_path: str | Path 
         base: tuple[str, ...] = ("paths", template, method.lower(), "responses", str(status))
         if "$ref" in response:
             ref = response["$ref"]
-            parts = tuple(
-                unquote(p).replace("~1", "/").replace("~0", "~") for p in ref.lstrip("#/").split("/")
-            )
+            parts = tuple(unquote(p).replace("~1", "/").replace("~0", "~") for p in ref.lstrip("#/").split("/"))
             target = doc
             for part in parts:
                 target = target[part]

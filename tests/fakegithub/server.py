@@ -734,9 +734,7 @@ class FakeGitHub:
 
     # -- seeding: issues, comments, labels, events -------------------------
 
-    def add_label(
-        self, repo: str, name: str, color: str = "ededed", description: str | None = None
-    ) -> dict[str, Any]:
+    def add_label(self, repo: str, name: str, color: str = "ededed", description: str | None = None) -> dict[str, Any]:
         with self._lock:
             r = self._repo(repo)
             existing = r.label_by_name(name)
@@ -843,11 +841,7 @@ class FakeGitHub:
         """All issues and PR stubs of ``repo`` in number order, deleted ones excluded."""
         with self._lock:
             r = self._repo(repo)
-            return [
-                self._issue_json(r, i)
-                for i in sorted(r.issues.values(), key=lambda i: i.number)
-                if not i.deleted
-            ]
+            return [self._issue_json(r, i) for i in sorted(r.issues.values(), key=lambda i: i.number) if not i.deleted]
 
     def label_names(self, repo: str, number: int) -> list[str]:
         with self._lock:
@@ -937,9 +931,7 @@ class FakeGitHub:
         return sorted((c for c in r.comments.values() if c.issue_number == number), key=lambda c: c.seq)
 
     def _event(self, r: _Repo, issue: _Issue, event: str, actor: str, when: datetime, **extra: Any) -> _Event:
-        ev = _Event(
-            next(self._ids), issue.number, event, self._user(actor).login, when, next(self._seq), extra
-        )
+        ev = _Event(next(self._ids), issue.number, event, self._user(actor).login, when, next(self._seq), extra)
         r.events.append(ev)
         return ev
 
@@ -964,15 +956,11 @@ class FakeGitHub:
             if lid not in issue.label_ids:
                 issue.label_ids.append(lid)
                 label = r.labels[lid]
-                self._event(
-                    r, issue, "labeled", actor, when, label={"name": label.name, "color": label.color}
-                )
+                self._event(r, issue, "labeled", actor, when, label={"name": label.name, "color": label.color})
                 changed = True
         return changed
 
-    def _apply_assignees(
-        self, r: _Repo, issue: _Issue, wanted: list[str], actor: str, when: datetime
-    ) -> bool:
+    def _apply_assignees(self, r: _Repo, issue: _Issue, wanted: list[str], actor: str, when: datetime) -> bool:
         wanted_logins = [self._user(a).login for a in dict.fromkeys(a.casefold() for a in wanted)]
         changed = False
         for login in [a for a in issue.assignees if a not in wanted_logins]:
@@ -1794,9 +1782,7 @@ class FakeGitHub:
                 changed = True
         if "labels" in body and body["labels"] is not None:
             names = self._label_names_from(body["labels"], allow_empty=True)
-            changed |= self._apply_labels(
-                r, issue, [self._ensure_label(r, n).id for n in names], ctx.actor, now
-            )
+            changed |= self._apply_labels(r, issue, [self._ensure_label(r, n).id for n in names], ctx.actor, now)
         if "assignees" in body or "assignee" in body:
             if "assignees" in body:
                 wanted = list(body["assignees"] or [])
