@@ -8,8 +8,9 @@ and the next run picks it up because it plans from the state again.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from incident_kit.config import Config
 from incident_kit.model import Finding, Severity
@@ -52,7 +53,10 @@ def reconcile(
     event: Event | None = None,
     part: str = "all",
     now: datetime | None = None,
+    add_state: dict[str, Any] | None = None,
 ) -> Outcome:
+    """Bring one issue to the state it should be in. ``add_state`` merges entries into the bot's
+    stored state (the weekly check records the follow-up issues it opened this way)."""
     event = event or Event()
     now = now or datetime.now(UTC)
     try:
@@ -87,8 +91,11 @@ def reconcile(
     outcome = Outcome(number, plan.relevant, plan.reason, plan.evaluation, failures=plan.failures, plan=plan)
     if not plan.relevant:
         return outcome
+    extras = Extras(state=dict(add_state or {}))
     if plan.trusted and part in ("all", "invite") and plan.evaluation is not None:
-        extras = _invite(repo, issue, comments, plan, config, bot_login, budget, now, outcome)
+        invite = _invite(repo, issue, comments, plan, config, bot_login, budget, now, outcome)
+        extras = replace(invite, state={**invite.state, **extras.state})
+    if extras != Extras():
         plan = plan_issue(snap, config, part, extras)
         outcome.plan, outcome.evaluation, outcome.failures = plan, plan.evaluation, plan.failures
     _apply(repo, issue.number, issue.body, plan, budget, outcome)

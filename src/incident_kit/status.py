@@ -147,10 +147,23 @@ def render_status(view: StatusView) -> str:
         video_mode=view.config.video.mode,
         hosts=", ".join(view.config.video.hosts) or "an allowed host",
         postmortem=view.postmortem,
+        followups=_followups(view.state),
         # Already safe inside an HTML comment (see state_json); escaping would break the JSON.
         state_json=Markup(state_json(view.state)),
     )
     return fit(text, view)
+
+
+def _followups(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """Follow-up issues the weekly check opened, from the state: ``{"followups": [{"number", "text"}]}``."""
+    items = state.get("followups")
+    if not isinstance(items, list):
+        return []
+    return [
+        {"number": int(i["number"]), "text": str(i.get("text", ""))[:200]}
+        for i in items
+        if isinstance(i, dict) and str(i.get("number", "")).isdigit()
+    ]
 
 
 def _headline(view: StatusView) -> str:
