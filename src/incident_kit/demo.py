@@ -57,11 +57,11 @@ def run_demo(out: Path, config: Config | None = None) -> int:
         body = step.edit(body)
         if n == 1:
             number = repo.open_issue(TITLE, body, step.actor, labels=(config.labels.incident,))
-            event = Event("issues", "opened", step.actor)
+            event = Event("issues", "opened", step.actor, at=clock["now"])
         else:
             previous = repo.get_issue(number).body
             repo.human_edit(number, body)
-            event = Event("issues", "edited", step.actor, previous_body=previous)
+            event = Event("issues", "edited", step.actor, previous_body=previous, at=clock["now"])
         writes_before = repo.stats.writes
         budget = Budget(limit=50)
         outcome = reconcile(

@@ -15,12 +15,21 @@ from typing import Any
 
 from incident_kit.checklist import all_checked, fulfilled_by_state, item_name, named
 from incident_kit.config import Config
+from incident_kit.figures import conflicts, figures, milestones, moments
 from incident_kit.invite import PostmortemView
 from incident_kit.model import Decision, Finding, Incident, IssueContext, Severity
 from incident_kit.parse import parse_incident
 from incident_kit.port import TRUSTED_PERMISSIONS, CommentData, IssueData
+from incident_kit.recorder import Change, blank_facts, facts, record
 from incident_kit.rules import Evaluation, evaluate
-from incident_kit.status import StatusView, Untrusted, find_status_comment, read_state, render_status
+from incident_kit.status import (
+    StatusView,
+    TimelineView,
+    Untrusted,
+    find_status_comment,
+    read_state,
+    render_status,
+)
 
 PARTS = ("all", "validate", "video", "labels", "invite")
 
@@ -45,6 +54,10 @@ class Snapshot:
     now: datetime
     assignable: dict[str, bool] = field(default_factory=dict)  # investigators not yet assigned
     fulfilled: frozenset[str] = frozenset()
+    previous_body: str | None = None  # from issues.edited's changes.body.from, when present
+    event_at: datetime | None = None  # when the event happened (the payload's time)
+    opened: bool = False  # the event is the issue being opened
+    meta_event: bool = False  # the sender changed labels, assignees or the state (labeled, closed, ...)
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,7 @@ class Extras:
     fulfilled: frozenset[str] = frozenset()
     postmortem: PostmortemView | None = None
     notes: tuple[str, ...] = ()
+    recorded: tuple[Change, ...] = ()  # facts the bot made this run (invite sent, report committed)
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,9 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
                         investigator.line,
                     )
                 )
+    timeline, snapshot = _record(snap, incident, state, desired, assignees, extras)
+    for message, line in conflicts(incident, timeline):
+        extra.append(Finding("timeline-conflict", Severity.WARNING, message, line))
     if extra:
         evaluation = replace(evaluation, findings=evaluation.findings + tuple(extra))
     new_state: dict[str, Any] = {
@@ -140,6 +157,8 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         "v": 1,
         "decision": str(incident.decision),
         "phase": str(evaluation.phase),
+        "timeline": timeline,
+        "facts": snapshot,
     }
     if confirmed_by:
         new_state["confirmed_by"] = confirmed_by
@@ -153,6 +172,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         list(extras.notes) if extras else [],
         untrusted,
         extras.postmortem if extras else None,
+        timeline_view(incident, issue, timeline, config),
     )
     body = render_status(view)
     failures: list[Failure] = []
@@ -185,6 +205,72 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         failures=tuple(failures),
         trusted=trusted,
         state=new_state,
+    )
+
+
+def _record(
+    snap: Snapshot,
+    incident: Incident,
+    state: dict[str, Any],
+    desired: set[str],
+    new_assignees: list[str],
+    extras: Extras | None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The bot's recorded timeline after this run, and the facts snapshot to store with it."""
+    issue = snap.issue
+    observed = facts(incident, issue.labels, issue.assignees, issue.state)
+    after = facts(incident, frozenset(desired), tuple(issue.assignees) + tuple(new_assignees), issue.state)
+    previous = None
+    if snap.previous_body is not None:
+        before = parse_incident(snap.previous_body, reference=issue.created_at)
+        previous = facts(before, issue.labels, issue.assignees, issue.state)
+    if not isinstance(state.get("facts"), dict):
+        # First sight of the issue: compare with the blank template, so what the reporter wrote
+        # when opening it is on the record (theirs when this run is the "opened" event).
+        state = {**state, "facts": blank_facts(observed)}
+        if snap.opened:
+            return record(
+                state,
+                observed,
+                after,
+                previous_body_facts=blank_facts(observed),
+                sender=issue.author,
+                meta_sender=None,
+                event_at=issue.created_at,
+                now=snap.now,
+                bot=snap.bot_login,
+                extra=list(extras.recorded) if extras else None,
+            )
+    return record(
+        state,
+        observed,
+        after,
+        previous_body_facts=previous,
+        sender=snap.sender,
+        meta_sender=snap.sender if snap.meta_event else None,
+        event_at=snap.event_at or snap.now,
+        now=snap.now,
+        bot=snap.bot_login,
+        extra=list(extras.recorded) if extras else None,
+    )
+
+
+def timeline_view(incident: Incident, issue: IssueData, entries: list[dict[str, Any]], config: Config) -> TimelineView:
+    merged: list[tuple[str, str, str]] = [
+        (issue.created_at.strftime("%Y-%m-%d %H:%M"), f"@{issue.author} opened the issue", "bot")
+    ]
+    for written in incident.timeline:
+        if written.when is not None:
+            merged.append((written.when.strftime("%Y-%m-%d %H:%M"), written.description, "person"))
+    for e in entries:
+        who = f"@{e['who']}" if e.get("who") else "someone (not recorded)"
+        merged.append((str(e.get("t", ""))[:16].replace("T", " "), f"{who} {e.get('what', '')}", "bot"))
+    merged.sort(key=lambda row: row[0])
+    m = moments(incident, issue.created_at, entries, config.labels.improvement)
+    return TimelineView(
+        rows=merged,
+        figures=[(f.label, f.text) for f in figures(m, issue.created_at)],
+        slots=milestones(incident, issue.created_at, issue.author, entries),
     )
 
 

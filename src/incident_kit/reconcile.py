@@ -17,6 +17,7 @@ from incident_kit.model import Finding, Severity
 from incident_kit.plan import LABEL_STYLE, Extras, Failure, Plan, Snapshot, plan_issue
 from incident_kit.port import TRUSTED_PERMISSIONS, CommentData, IssueData, NotFound, PortError, Repository
 from incident_kit.reconcile_budget import Budget
+from incident_kit.recorder import Change
 from incident_kit.rules import Evaluation
 
 
@@ -28,6 +29,7 @@ class Event:
     action: str = ""
     sender: str | None = None
     previous_body: str | None = None
+    at: datetime | None = None  # when it happened, from the payload
 
 
 @dataclass
@@ -75,7 +77,19 @@ def reconcile(
         and event.sender != bot_login
     ):
         permissions[event.sender] = repo.permission(event.sender)
-    snap = Snapshot(issue, comments, bot_login, permissions, event.sender, now)
+    snap = Snapshot(
+        issue,
+        comments,
+        bot_login,
+        permissions,
+        event.sender,
+        now,
+        previous_body=event.previous_body,
+        event_at=event.at,
+        opened=event.name == "issues" and event.action == "opened",
+        meta_event=event.name == "issues"
+        and event.action in ("labeled", "unlabeled", "assigned", "unassigned", "closed", "reopened"),
+    )
     plan = plan_issue(snap, config, part)
     if plan.relevant and plan.trusted and plan.evaluation is not None:
         # Ask about assignability only for investigators that are not assigned yet.
@@ -86,7 +100,7 @@ def reconcile(
         ]
         if wanted:
             assignable = {h: repo.can_assign(h) for h in wanted}
-            snap = Snapshot(issue, comments, bot_login, permissions, event.sender, now, assignable)
+            snap = replace(snap, assignable=assignable)
             plan = plan_issue(snap, config, part)
     outcome = Outcome(number, plan.relevant, plan.reason, plan.evaluation, failures=plan.failures, plan=plan)
     if not plan.relevant:
@@ -150,7 +164,18 @@ def _invite(
     if view is not None:
         view.ics_url = done.url
     fulfilled = frozenset() if invite.invite.cancelled else frozenset({"invite"})
-    return Extras(state={"invite": invite.state}, findings=findings, fulfilled=fulfilled, postmortem=view)
+    recorded: tuple[Change, ...] = ()
+    if done.status == "committed":
+        when = f"{invite.invite.start:%m/%d %H:%M} UTC"
+        what = (
+            f"cancelled the postmortem of {when}"
+            if invite.invite.cancelled
+            else f"sent the postmortem invite for {when}"
+        )
+        recorded = (Change("invite", f"seq{invite.invite.sequence}", what),)
+    return Extras(
+        state={"invite": invite.state}, findings=findings, fulfilled=fulfilled, postmortem=view, recorded=recorded
+    )
 
 
 def _apply(repo: Repository, number: int, body_read: str, plan: Plan, budget: Budget, outcome: Outcome) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,25 @@ def event_of(env: gha.ActionEnv, payload: dict[str, Any]) -> Event:
     body_change = _dict(_dict(payload.get("changes")).get("body"))
     previous = body_change.get("from")
     login = sender.get("login")
+    # When it happened: the comment's time for a comment, else the issue's last update.
+    stamp = _dict(payload.get("comment")).get("created_at") or _dict(payload.get("issue")).get("updated_at")
     return Event(
         env.event_name,
         str(payload.get("action") or ""),
         login if isinstance(login, str) else None,
         previous if isinstance(previous, str) else None,
+        _time(stamp),
     )
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _dict(value: object) -> dict[str, Any]:

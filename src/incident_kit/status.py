@@ -59,6 +59,15 @@ class Untrusted:
 
 
 @dataclass
+class TimelineView:
+    """The merged timeline (time, text, "person" or "bot"), the figures, and the template's slots."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    slots: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+@dataclass
 class StatusView:
     """Everything the status template shows, computed from the evaluation."""
 
@@ -70,6 +79,7 @@ class StatusView:
     notes: list[str] = field(default_factory=list)
     untrusted: Untrusted | None = None
     postmortem: PostmortemView | None = None
+    timeline: TimelineView | None = None
 
 
 def next_steps(ev: Evaluation, context: IssueContext, config: Config) -> list[str]:
@@ -148,6 +158,7 @@ def render_status(view: StatusView) -> str:
         hosts=", ".join(view.config.video.hosts) or "an allowed host",
         postmortem=view.postmortem,
         followups=_followups(view.state),
+        timeline=view.timeline,
         # Already safe inside an HTML comment (see state_json); escaping would break the JSON.
         state_json=Markup(state_json(view.state)),
     )
