@@ -87,9 +87,21 @@ def moments(incident: Incident, created_at: datetime, entries: list[dict[str, An
     done = _first(entries, "first-aid-done")
     written_done = _human(incident.timeline, r"^finish(ed)? first aid")
     first_aid = _t(done) if done else (written_done.when if written_done else None)
-    swap = _first(entries, "label", f"+{improvement}")
-    closed = _first(entries, "state", "closed")
-    resolved = _t(swap) if swap else (_t(closed) if closed else None)
+    # Resolved when a person announced it (the box), or else when the labels swapped or the issue closed.
+    announced = next(
+        (
+            e
+            for e in entries
+            if e.get("k") == "task"
+            and "announce resolving" in str(e.get("key")).lower()
+            and str(e.get("key")).endswith("=True")
+        ),
+        None,
+    )
+    candidates = [
+        _t(e) for e in (announced, _first(entries, "label", f"+{improvement}"), _first(entries, "state", "closed")) if e
+    ]
+    resolved = min((t for t in candidates if t), default=None)
     return Moments(start, decided, roles, first_aid, resolved)
 
 
