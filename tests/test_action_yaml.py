@@ -24,6 +24,14 @@ ACTION_FILES = [ROOT / "action.yml", *sorted((ROOT / "actions").glob("*/action.y
 WORKFLOW_FILES = sorted((ROOT / "workflows").glob("*.yml")) + sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 ALL_FILES = ACTION_FILES + WORKFLOW_FILES
 INPUTS = ("token", "config", "dry-run", "max-writes", "bot-login", "issue-number")
+# notify (issue #8): the root action and actions/notify also take the Slack and SMTP secrets.
+NOTIFY_INPUTS = ("slack-webhook", "smtp-user", "smtp-password")
+
+
+def _inputs(path: Path) -> tuple[str, ...]:
+    return INPUTS + NOTIFY_INPUTS if path.parent == ROOT or path.parent.name == "notify" else INPUTS
+
+
 OUTPUTS = ("decision", "phase", "errors", "status-comment-url")
 SHA_PIN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"#\s*v\d+(\.\d+)*\b")
@@ -58,6 +66,8 @@ def test_the_expected_files_exist() -> None:
         "action.yml",
         "actions/invite/action.yml",
         "actions/labels/action.yml",
+        "actions/notify/action.yml",
+        "actions/report/action.yml",
         "actions/validate/action.yml",
         "actions/video/action.yml",
     ]
@@ -100,7 +110,9 @@ def test_every_uses_is_pinned_to_a_sha_with_a_version_comment(path: Path) -> Non
 
 def test_actions_pin_the_same_cache_release() -> None:
     refs = {step["uses"] for path in ACTION_FILES for step in _steps(path) if "uses" in step}
-    assert len(refs) == 1 and next(iter(refs)).startswith("actions/cache@")
+    # One actions/cache release everywhere; upload-artifact only where a report can be refused.
+    assert {r.split("@")[0] for r in refs} == {"actions/cache", "actions/upload-artifact"}
+    assert len(refs) == 2
 
 
 @pytest.mark.parametrize("path", ACTION_FILES, ids=_ids(ACTION_FILES))
@@ -115,7 +127,7 @@ def test_action_metadata(path: Path) -> None:
 @pytest.mark.parametrize("path", ACTION_FILES, ids=_ids(ACTION_FILES))
 def test_inputs_are_described_with_quoted_string_defaults(path: Path) -> None:
     data = _load(path)
-    assert tuple(data["inputs"]) == INPUTS
+    assert tuple(data["inputs"]) == _inputs(path)
     document = yaml.compose(path.read_text(encoding="utf-8"))
     assert isinstance(document, yaml.MappingNode)
     inputs_node = _node(document, "inputs")
@@ -139,7 +151,9 @@ def test_inputs_are_described_with_quoted_string_defaults(path: Path) -> None:
 def test_outputs_come_from_the_run_step(path: Path) -> None:
     data = _load(path)
     # The root action and the invite sub-action also say where the .ics was committed.
-    extra = ("ics-path",) if path.parent.name in ("invite", ROOT.name) or path.parent == ROOT else ()
+    extra = {"invite": ("ics-path",), "report": ("pdf-path",)}.get(path.parent.name, ())
+    if path.parent == ROOT:
+        extra = ("ics-path", "pdf-path")
     assert tuple(data["outputs"]) == OUTPUTS + extra
     step_ids = {step.get("id") for step in _steps(path)}
     for name, spec in data["outputs"].items():
@@ -151,7 +165,7 @@ def test_outputs_come_from_the_run_step(path: Path) -> None:
 @pytest.mark.parametrize("path", ACTION_FILES, ids=_ids(ACTION_FILES))
 def test_run_step_maps_every_input_into_env(path: Path) -> None:
     run = next(step for step in _steps(path) if step.get("id") == "run")
-    expected = {f"INCIDENT_KIT_{name.upper().replace('-', '_')}": f"${{{{ inputs.{name} }}}}" for name in INPUTS}
+    expected = {f"INCIDENT_KIT_{name.upper().replace('-', '_')}": f"${{{{ inputs.{name} }}}}" for name in _inputs(path)}
     expected["INCIDENT_KIT_PART"] = "all" if path.parent == ROOT else path.parent.name
     assert run["env"] == expected
     relative = "" if path.parent == ROOT else "../../"
@@ -204,7 +218,12 @@ def test_installed_workflow() -> None:
     }
     (step,) = job["steps"]  # no checkout: everything goes through the API
     assert step["uses"].startswith("incident-kit/incident-kit@")
-    assert step["with"] == {"issue-number": "${{ inputs.issue-number }}"}
+    assert step["with"] == {
+        "issue-number": "${{ inputs.issue-number }}",
+        "slack-webhook": "${{ secrets.INCIDENT_KIT_SLACK_WEBHOOK }}",
+        "smtp-user": "${{ secrets.INCIDENT_KIT_SMTP_USER }}",
+        "smtp-password": "${{ secrets.INCIDENT_KIT_SMTP_PASSWORD }}",
+    }
 
 
 def test_self_test_has_an_expected_failure_and_an_all_passed_job() -> None:

@@ -110,7 +110,8 @@ def test_outputs_and_summary_flow_back_through_the_action(fake_python: Path, rec
         "phase": "triaged",
         "errors": "2",
         "status-comment-url": "https://github.com/octo-org/octo-repo/issues/7#issuecomment-1",
-        "ics-path": "",  # declared by the root action; this stand-in Python does not write it
+        "ics-path": "",  # declared by the root action; this stand-in Python does not write them
+        "pdf-path": "",
     }
     assert "### incident-kit: 2 errors" in result.summary
 

@@ -33,6 +33,11 @@ def test_starter_config_uncommented_is_valid() -> None:
     assert cfg.postmortem.holidays == (date(2026, 12, 31),)
     assert cfg.weekly.quiet_days == ("saturday", "sunday")
     assert cfg.display_timezones == ("Asia/Tokyo",)
+    assert cfg.notify.slack is not None and cfg.notify.slack.mention == "<!here>"  # notify (issue #8)
+    assert cfg.notify.email is not None and cfg.notify.email.recipients == (
+        ("octocat@example.com", "@octocat"),
+        ("ops@example.com", "ops@example.com"),
+    )
 
 
 def test_full_config() -> None:
@@ -87,3 +92,64 @@ def test_load_config(tmp_path: Path) -> None:
     bad.write_bytes(b"\xff\xfe")
     with pytest.raises(ConfigError, match="UTF-8"):
         load_config(str(bad))
+
+
+# ---- notify (issue #8)
+
+
+def test_notify_settings() -> None:
+    assert Config().notify.slack is None and Config().notify.email is None
+    cfg = parse_config(
+        """
+people: {carol: carol@example.com}
+notify:
+  slack: {call-link: "https://app.slack.com/huddle/T1/C2", mention: "<!subteam^S0123ABC> <@U0456DEF>"}
+  email:
+    from: bot@example.com
+    host: smtp.example.com
+    port: 2525
+    security: tls
+    announcement-prefix: "Stakeholders:"
+    to: ["@carol", ceo@example.com]
+"""
+    )
+    slack, mail = cfg.notify.slack, cfg.notify.email
+    assert slack is not None and slack.call_link == "https://app.slack.com/huddle/T1/C2"
+    assert slack.mention == "<!subteam^S0123ABC> <@U0456DEF>"
+    assert mail is not None and (mail.sender, mail.host, mail.port, mail.security) == (
+        "bot@example.com",
+        "smtp.example.com",
+        2525,
+        "tls",
+    )
+    assert mail.announcement_prefix == "Stakeholders:" and mail.to == ("carol", "ceo@example.com")
+    assert mail.recipients == (("carol@example.com", "@carol"), ("ceo@example.com", "ceo@example.com"))
+    assert parse_config("notify:\n  slack: {}\n").notify.slack is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("notify:\n  teams: {}\n", "x.yml:2: unknown setting 'notify.teams'"),
+        ("notify:\n  slack:\n    channel: ops\n", "x.yml:3: unknown setting 'notify.slack.channel'"),
+        (
+            "notify:\n  slack:\n    call-link: http://x.example\n",
+            "x.yml:3: 'notify.slack.call-link' must be an https://",
+        ),
+        ("notify:\n  slack:\n    mention: '@here'\n", "x.yml:3: 'notify.slack.mention' must be Slack mentions"),
+        ("notify:\n  email:\n    security: ssl\n", "x.yml:3: 'notify.email.security' must be one of starttls, tls"),
+        ("notify:\n  email:\n    port: 70000\n", "x.yml:3: 'notify.email.port' must be a whole number from 1 to 65535"),
+        ("notify:\n  email:\n    from: nobody\n", "x.yml:3: 'notify.email.from' must be an e-mail address"),
+        ("notify:\n  email:\n    host: smtp.example.com\n", "x.yml:2: 'notify.email' needs from"),
+        ("notify:\n  email: {}\n", "x.yml:2: 'notify.email' needs host and from"),
+        (
+            "notify:\n  email:\n    from: a@example.com\n    host: h.example.com\n    to:\n      - ops@example.com\n"
+            "      - bob\n",
+            "x.yml:7: 'notify.email.to' names @bob, who has no address under 'people'",
+        ),
+    ],
+)
+def test_notify_errors_name_file_line_and_expectation(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "x.yml")
+    assert str(err.value).startswith(expected), str(err.value)

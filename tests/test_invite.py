@@ -258,6 +258,8 @@ def test_schedule_reschedule_cancel(fake: FakeGitHub, template: str, tmp_path: P
     fake.reset_log()
     run(fake, tmp_path / "2", n)
     assert len(fake.commits(REPO)) == commits and fake.writes() == []
+    ics_commits = [c for c in fake.commits(REPO) if c.get("path") == path]
+    assert len(ics_commits) == 1
     # Moving the meeting: same UID, higher SEQUENCE.
     edit(fake, n, edits.set_postmortem(body, "2026-12-02 13:00 - 90 min"))
     run(fake, tmp_path / "3", n)
@@ -285,7 +287,7 @@ def test_concurrent_commit_409_is_retried_with_the_fresh_sha(fake: FakeGitHub, t
     assert code == 0
     data = fake.file(REPO, "incidents/2026/1/postmortem.ics")
     assert data is not None and data.startswith(b"BEGIN:VCALENDAR")
-    assert fake.count("PUT") == 2
+    assert fake.count("PUT", r"\.ics$") == 2
 
 
 def test_proposal_in_the_status_comment(fake: FakeGitHub, template: str, tmp_path: Path) -> None:

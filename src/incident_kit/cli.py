@@ -81,6 +81,23 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--out", default="postmortem.ics", metavar="PATH", help="where to write the .ics")
     invite.set_defaults(func=_invite)
 
+    report = sub.add_parser("report", help="render an incident issue to the PDF report, locally")
+    report.add_argument("file", metavar="FILE.md|-", help="the issue body (markdown); - reads stdin")
+    report.add_argument(
+        "--comments",
+        metavar="comments.json",
+        help="the comments, as GET /repos/{o}/{r}/issues/{n}/comments returns them",
+    )
+    report.add_argument("--title", default="Incident", help="the issue's title")
+    report.add_argument("--number", type=int, default=1, help="the issue's number")
+    report.add_argument(
+        "--repo", default="local/incidents", metavar="OWNER/NAME", help="the repository shown on the cover"
+    )
+    report.add_argument("--created-at", metavar="ISO8601", help="when the issue was opened (default: now)")
+    report.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
+    report.add_argument("--out", default="report.pdf", metavar="PATH", help="where to write the PDF")
+    report.set_defaults(func=_report)
+
     run = sub.add_parser("run", help="what the GitHub Action runs (reads the runner's environment)")
     run.set_defaults(func=lambda _args: __import__("incident_kit.runner").runner.main())
 
@@ -251,6 +268,70 @@ def _invite(args: argparse.Namespace) -> int:
             + ", ".join("@" + h for h in plan.view.missing)
         )
     print(f"Google Calendar: {plan.view.google}")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    """The same path as the action: a throw-away local repository, reconciled with the report part."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from incident_kit.config import DEFAULT_PATH, ConfigError, load_config
+    from incident_kit.local_backend import LocalRepository
+    from incident_kit.reconcile import Budget, Event, reconcile
+
+    try:
+        config = load_config(args.config or DEFAULT_PATH)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    created = _created(args.created_at)
+    if created is None:
+        return _fail(f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z")
+    body = _read_body(args.file)
+    if body is None:
+        return EXIT_USAGE
+    comments: list[dict[str, Any]] = []
+    if args.comments:
+        try:
+            with open(args.comments, encoding="utf-8") as fh:
+                loaded = json.load(fh)
+        except (OSError, ValueError) as exc:
+            return _fail(
+                f"--comments {args.comments}: {exc}; pass a JSON list of comments as the GitHub API returns them"
+            )
+        if not isinstance(loaded, list) or not all(isinstance(c, dict) for c in loaded):
+            return _fail(f"--comments {args.comments}: expected a JSON list of comment objects")
+        comments = loaded
+    workdir = Path(tempfile.mkdtemp(prefix="incident-kit-report-"))
+    try:
+        repo = LocalRepository(workdir / "repo", full_name=args.repo, clock=lambda: created)
+        author = "reporter"
+        repo.set_permission(author, "admin")
+        number = repo.open_issue(args.title, body, author, labels=(config.labels.incident,))
+        for c in comments:
+            login = str((c.get("user") or {}).get("login") or "someone")
+            repo.human_comment(
+                number, login, str(c.get("body") or ""), _created(str(c.get("created_at") or "")) or created
+            )
+        outcome = reconcile(
+            repo,
+            number,
+            config=config,
+            bot_login=repo.bot_login,
+            budget=Budget(limit=100),
+            event=Event("workflow_dispatch", "", author),
+            part="report",
+        )
+        if not outcome.pdf_path:
+            return _fail("no report was rendered (the issue could not be read as an incident)")
+        pdf = repo.get_file(outcome.pdf_path)
+        if pdf is None:
+            return _fail("the report was rendered but not saved")
+        Path(args.out).write_bytes(pdf.content)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"wrote {args.out} ({len(pdf.content):,} bytes)")
     return EXIT_OK
 
 

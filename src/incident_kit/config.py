@@ -66,6 +66,42 @@ class WeeklySettings:
     quiet_days: tuple[str, ...] = ()  # weekday names on which no reminder is posted
     sections: tuple[str, ...] = ()  # top-level sections whose boxes count; empty means all
     digest_issue: bool = False
+    # ---- weekly (issue #6)
+    state_path: str = "incidents/.incident-kit-weekly.json"  # the scan's own state, committed on report.branch
+    digest_label: str = "incident-digest"  # marks the rolling digest issue (with the bot as its author)
+    overdue_days: int = 30  # a follow-up issue open longer than this is overdue in the digest
+
+
+# ---- notify (issue #8): Slack and e-mail settings; the secrets come from the action's inputs.
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    call_link: str = ""  # the Slack call people join ("join the call" button); "" shows none
+    mention: str = ""  # written by the team, so trusted: <!here>, <!subteam^S0123ABC>, <@U0123ABC>
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    sender: str = ""  # the "from" setting; required when the section is there
+    host: str = ""  # required when the section is there
+    port: int = 0  # 0: the usual port for ``security`` (587 starttls, 465 tls, 25 none)
+    security: str = "starttls"  # starttls | tls | none
+    announcement_prefix: str = "Announcement:"
+    to: tuple[str, ...] = ()  # as written: addresses and handles; empty means ``stakeholders``
+    # Filled in by parse_config from ``to`` (or ``stakeholders``) and ``people``:
+    recipients: tuple[tuple[str, str], ...] = ()  # (address, shown as): "@alice" or the address
+    names: tuple[tuple[str, str], ...] = ()  # (address, "@handle") for everyone in ``people``
+    unresolved: tuple[str, ...] = ()  # stakeholder handles without an address (told, not dropped)
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    slack: SlackSettings | None = None  # None: nothing goes to Slack
+    email: EmailSettings | None = None  # None: no e-mail
+
+
+# ---- end notify
 
 
 @dataclass(frozen=True)
@@ -82,6 +118,7 @@ class Config:
     report: ReportSettings = field(default_factory=ReportSettings)
     postmortem: PostmortemSettings = field(default_factory=PostmortemSettings)
     weekly: WeeklySettings = field(default_factory=WeeklySettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)  # issue #8
 
 
 # ---------------------------------------------------------------- value parsers
@@ -264,7 +301,54 @@ _WEEKLY: _Schema = {
     "quiet-days": ("quiet_days", _list(_weekday)),
     "sections": ("sections", _list(_str)),
     "digest-issue": ("digest_issue", _bool),
+    # ---- weekly (issue #6)
+    "state-path": ("state_path", _path_template),
+    "digest-label": ("digest_label", _str),
+    "overdue-days": ("overdue_days", _int_range(1, 365)),
 }
+# ---- notify (issue #8)
+_SLACK_MENTION = re.compile(r"^(?:<!(?:here|channel|everyone)>|<!subteam\^[A-Z0-9]+>|<@[UW][A-Z0-9]+>)$")
+
+
+def _https_link(node: yaml.Node) -> str:
+    value = _str(node)
+    if not re.match(r"^https://[^\s<>|]+$", value) or len(value) > 2000:
+        raise _Bad("an https:// link such as https://app.slack.com/huddle/T0123ABC/C0456DEF", node)
+    return value
+
+
+def _slack_mention(node: yaml.Node) -> str:
+    value = _text(node)
+    if any(not _SLACK_MENTION.match(part) for part in value.split()):
+        raise _Bad(
+            'Slack mentions in Slack\'s own form, such as "<!here>", "<!subteam^S0123ABC>" or "<@U0123ABC>" '
+            '("" for none)',
+            node,
+        )
+    return " ".join(value.split())
+
+
+def _smtp_host(node: yaml.Node) -> str:
+    value = _str(node)
+    if not re.match(r"^[A-Za-z0-9.:\[\]-]+$", value):
+        raise _Bad("a host name such as smtp.example.com", node)
+    return value
+
+
+_SLACK: _Schema = {"call-link": ("call_link", _https_link), "mention": ("mention", _slack_mention)}
+_EMAIL_SETTINGS: _Schema = {
+    "from": ("sender", _email),
+    "host": ("host", _smtp_host),
+    "port": ("port", _int_range(1, 65535)),
+    "security": ("security", _choice("starttls", "tls", "none")),
+    "announcement-prefix": ("announcement_prefix", _str),
+    "to": ("to", _list(_handle_or_email)),
+}
+_NOTIFY: _Schema = {
+    "slack": ("slack", (SlackSettings, _SLACK)),
+    "email": ("email", (EmailSettings, _EMAIL_SETTINGS)),
+}
+# ---- end notify
 _TOP: _Schema = {
     "labels": ("labels", (Labels, _LABELS)),
     "engineers": ("engineers", _list(_handle)),
@@ -278,6 +362,7 @@ _TOP: _Schema = {
     "report": ("report", (ReportSettings, _REPORT)),
     "postmortem": ("postmortem", (PostmortemSettings, _POSTMORTEM)),
     "weekly": ("weekly", (WeeklySettings, _WEEKLY)),
+    "notify": ("notify", (NotifySettings, _NOTIFY)),  # issue #8
 }
 
 
@@ -324,7 +409,62 @@ def parse_config(text: str, source: str = DEFAULT_PATH) -> Config:
         config: Config = _build(node, Config, _TOP, "", source)
     except _Bad as bad:
         raise ConfigError(f"{source}:{bad.node.start_mark.line + 1}: the file must be {bad.expected}") from None
-    return config
+    return _resolve_notify(config, node, source)  # issue #8
+
+
+# ---- notify (issue #8): checks that span settings, and handles resolved to addresses once, here
+
+
+def _key_node(node: yaml.Node | None, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return k, v
+    return None
+
+
+def _resolve_notify(config: Config, node: yaml.Node, source: str) -> Config:
+    """``notify.email`` needs a server and a sender, and every handle in ``to`` an address."""
+    from dataclasses import replace
+
+    email = config.notify.email
+    if email is None:
+        return config
+    section = _key_node(node, "notify")
+    found = _key_node(section[1] if section else None, "email")
+    if found is None:  # cannot happen: the section was parsed from these nodes
+        return config
+    email_key, email_node = found
+    missing = [name for name, value in (("host", email.host), ("from", email.sender)) if not value]
+    if missing:
+        raise ConfigError(
+            f"{source}:{email_key.start_mark.line + 1}: 'notify.email' needs {' and '.join(missing)}: "
+            "the SMTP server's host name and the address the mail comes from"
+        )
+    people = {handle.lower(): address for handle, address in config.people.items()}
+    to_node = _key_node(email_node, "to")
+    recipients: dict[str, tuple[str, str]] = {}
+    unresolved: list[str] = []
+    for index, entry in enumerate(email.to or config.stakeholders):
+        if "@" in entry:
+            recipients.setdefault(entry.lower(), (entry, entry))
+        elif entry.lower() in people:
+            recipients.setdefault(people[entry.lower()].lower(), (people[entry.lower()], f"@{entry}"))
+        elif email.to and to_node is not None and isinstance(to_node[1], yaml.SequenceNode):
+            # Named on purpose under notify.email.to: a silent skip would leave someone untold.
+            line = to_node[1].value[index].start_mark.line + 1
+            raise ConfigError(
+                f"{source}:{line}: 'notify.email.to' names @{entry}, who has no address under 'people': "
+                f"add `{entry}: name@example.com` there, or write the address itself"
+            )
+        else:
+            unresolved.append(entry)
+    names = tuple((address.lower(), f"@{handle}") for handle, address in config.people.items())
+    resolved = replace(email, recipients=tuple(recipients.values()), names=names, unresolved=tuple(unresolved))
+    return replace(config, notify=replace(config.notify, email=resolved))
+
+
+# ---- end notify
 
 
 def load_config(path: str | None) -> Config:

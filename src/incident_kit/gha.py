@@ -16,9 +16,12 @@ import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-PARTS = ("all", "validate", "video", "labels", "invite", "report", "weekly")
+if TYPE_CHECKING:  # notify (issue #8)
+    from incident_kit.notify import NotifySecrets
+
+PARTS = ("all", "validate", "video", "labels", "invite", "report", "weekly", "notify")
 
 
 class InputError(ValueError):
@@ -42,6 +45,7 @@ class ActionEnv:
     bot_login: str
     issue_number: int | None
     part: str
+    runner_temp: str = ""
 
 
 def _bool_input(name: str, value: str) -> bool:
@@ -85,7 +89,34 @@ def read_env(environ: Mapping[str, str] | None = None) -> ActionEnv:
         bot_login=get("INCIDENT_KIT_BOT_LOGIN", "github-actions[bot]").strip(),
         issue_number=int(number_text) if number_text else None,
         part=part,
+        runner_temp=get("RUNNER_TEMP"),
     )
+
+
+# ---- notify (issue #8)
+
+
+def notify_secrets(environ: Mapping[str, str] | None = None) -> NotifySecrets:
+    """The Slack webhook and the SMTP login, from the inputs slack-webhook, smtp-user and
+    smtp-password. Errors name the input, never the value: these are secrets."""
+    from incident_kit.notify import NotifySecrets
+    from incident_kit.notify_step import webhook_problem
+
+    env = os.environ if environ is None else environ
+    secrets = NotifySecrets(
+        slack_webhook=(env.get("INCIDENT_KIT_SLACK_WEBHOOK") or "").strip(),
+        smtp_user=(env.get("INCIDENT_KIT_SMTP_USER") or "").strip(),
+        smtp_password=env.get("INCIDENT_KIT_SMTP_PASSWORD") or "",
+    )
+    problem = webhook_problem(secrets.slack_webhook) if secrets.slack_webhook else None
+    if problem:
+        raise InputError(f"input 'slack-webhook': {problem}")
+    if secrets.smtp_password and not secrets.smtp_user:
+        raise InputError("input 'smtp-password' is set but 'smtp-user' is not: pass both, or neither")
+    return secrets
+
+
+# ---- end notify
 
 
 def load_event(path: str) -> dict[str, Any]:

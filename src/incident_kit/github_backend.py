@@ -10,8 +10,9 @@ for before it is sent again, so a retry never duplicates the status comment.
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from github.Issue import Issue
 from github.Repository import Repository as GhRepository
 
 from incident_kit.port import (
+    BranchRefused,
     CommentData,
     CommitResult,
     Conflict,
@@ -29,6 +31,7 @@ from incident_kit.port import (
     IssueData,
     NotFound,
     PortError,
+    RateLimit,
     RequestStats,
     TooManyRetries,
 )
@@ -112,6 +115,11 @@ class GitHubRepository:
                     wait = rate_limit_wait(headers, time.time(), attempt)
                 elif status == 403:
                     raise Forbidden(f"{what}: {message} (403). {PERMISSION_HELP}") from None
+                elif status in (409, 422) and _refused(message):
+                    raise BranchRefused(
+                        f"{what}: the branch refused the commit ({message}). Set `report.branch` in "
+                        ".github/incident-kit.yml to a branch incident-kit may commit to, or allow it to push."
+                    ) from None
                 elif status == 409:
                     raise Conflict(f"{what}: {message} (409)") from None
                 elif status >= 500:
@@ -315,6 +323,136 @@ class GitHubRepository:
             return None
 
         return self._call(f"commit {path}", put, write=True, recover=landed)
+
+    # ---- weekly (issue #6): listing issues in pages, opening follow-up issues, the rate limit
+    def list_issues(
+        self,
+        labels: tuple[str, ...],
+        state: str = "open",
+        since: datetime | None = None,
+        *,
+        sort: str = "created",
+        direction: str = "asc",
+    ) -> Iterator[IssueData]:
+        # Raw pages through the requester, one retried request per page: the list answer holds
+        # every field IssueData needs, whereas PyGithub's Issue objects from a list are incomplete,
+        # and reading a field they lack (``pull_request`` on a plain issue) costs a GET per issue.
+        first: dict[str, Any] = {"state": state, "sort": sort, "direction": direction, "per_page": 100}
+        if labels:
+            first["labels"] = ",".join(labels)
+        if since is not None:
+            first["since"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params: dict[str, Any] | None = first
+        url: str | None = f"{self._repo.url}/issues"
+        what = f"list {state} issues" + (f" labeled {', '.join(labels)}" if labels else "")
+        page = 0
+        while url is not None:
+            page += 1
+            headers, data = self._call(f"{what} (page {page})", _page_fetcher(self._gh, url, params))
+            for raw in data if isinstance(data, list) else []:
+                if not isinstance(raw, dict) or not isinstance(raw.get("number"), int):
+                    continue
+                if not raw.get("pull_request"):
+                    # Kept (complete, so it never fetches itself) for a later comment or close on
+                    # this issue: those then cost one request, not a GET of the issue first.
+                    self._issues[raw["number"]] = Issue(self._gh.requester, headers={}, attributes=raw, completed=True)
+                yield _issue_from_raw(raw)
+            # The next page's URL carries every parameter (GitHub's Link header, rel="next").
+            url, params = _next_page(headers), None
+
+    def create_issue(self, title: str, body: str, labels: list[str], assignees: list[str]) -> IssueData:
+        def post() -> IssueData:
+            issue = self._repo.create_issue(title=title, body=body, labels=labels, assignees=assignees)
+            self._issues[issue.number] = issue
+            return _issue_from_raw(issue.raw_data)
+
+        first_line = body.split("\n", 1)[0]
+        marker = first_line if first_line.startswith("<!-- incident-kit:") else None
+
+        def already_opened() -> IssueData | None:
+            # The POST may have created the issue before its answer was lost: look among the newest
+            # issues (one page) for the bot's own with the same marker, before posting again.
+            try:
+                newest = self.list_issues(tuple(labels[:1]), "all", sort="created", direction="desc")
+                for found in itertools.islice(newest, 100):
+                    same = found.body == body or (marker is not None and found.body.startswith(marker))
+                    if found.author == self.bot_login and same:
+                        return found
+            except PortError:
+                return None
+            return None
+
+        return self._call(f"open the issue '{title[:60]}'", post, write=True, recover=already_opened)
+
+    def rate_limit(self) -> RateLimit | None:
+        # GET /rate_limit costs no quota; it is logged, not retried, and not counted as a read.
+        try:
+            _, data = self._gh.requester.requestJsonAndCheck("GET", "/rate_limit")
+        except (GithubException, requests.RequestException):
+            return None  # GitHub Enterprise without rate limiting answers 404
+        core = (data.get("resources") or {}).get("core") if isinstance(data, dict) else None
+        if not isinstance(core, dict):
+            return None
+        reset = core.get("reset")
+        return RateLimit(
+            remaining=int(core.get("remaining", 0)),
+            limit=int(core.get("limit", 0)),
+            used=int(core.get("used", 0)),
+            reset=datetime.fromtimestamp(int(reset), UTC) if isinstance(reset, int) else None,
+        )
+
+    # ---- end weekly
+
+
+# ---- weekly (issue #6): helpers of list_issues
+def _page_fetcher(gh: Github, url: str, params: dict[str, Any] | None) -> Callable[[], tuple[dict[str, Any], Any]]:
+    def fetch() -> tuple[dict[str, Any], Any]:
+        return gh.requester.requestJsonAndCheck("GET", url, parameters=params)
+
+    return fetch
+
+
+def _next_page(headers: dict[str, Any]) -> str | None:
+    link = next((str(v) for k, v in headers.items() if k.lower() == "link"), "")
+    for part in link.split(","):
+        url, _, rel = part.partition(";")
+        if rel.strip().replace(" ", "") == 'rel="next"':
+            return url.strip().strip("<>")
+    return None
+
+
+def _when(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _issue_from_raw(raw: dict[str, Any]) -> IssueData:
+    """IssueData from the REST JSON of an issue, as a list or a POST answers it."""
+    return IssueData(
+        number=int(raw["number"]),
+        title=raw.get("title") or "",
+        body=raw.get("body") or "",
+        state=raw.get("state") or "open",
+        state_reason=raw.get("state_reason"),
+        labels=tuple(label["name"] for label in raw.get("labels") or [] if isinstance(label, dict)),
+        assignees=tuple(a["login"] for a in raw.get("assignees") or [] if isinstance(a, dict)),
+        author=(raw.get("user") or {}).get("login", ""),
+        created_at=_when(raw.get("created_at")) or datetime.now(UTC),
+        closed_at=_when(raw.get("closed_at")),
+        html_url=raw.get("html_url") or "",
+        is_pull_request=bool(raw.get("pull_request")),
+        updated_at=_when(raw.get("updated_at")),
+    )
+
+
+# ---- end weekly
+
+
+def _refused(message: str) -> bool:
+    lowered = message.lower()
+    return "protected branch" in lowered or "rule violation" in lowered
 
 
 def _complete(obj: T) -> T:

@@ -60,6 +60,20 @@ STARTER_CONFIG = """\
 #   quiet-days: [saturday, sunday]
 #   sections: []           # empty: every section counts
 #   digest-issue: false
+
+# Tell people (nothing is sent unless a section is here). The secrets come from the
+# action's inputs slack-webhook, smtp-user and smtp-password (repository secrets).
+# notify:
+#   slack:
+#     call-link: https://app.slack.com/huddle/T0123ABC/C0456DEF   # the "join the call" button
+#     mention: "<!here>"     # Slack's own form; "" for none
+#   email:
+#     from: incident-kit@example.com
+#     host: smtp.example.com
+#     port: 587              # default: 587 for starttls, 465 for tls, 25 for none
+#     security: starttls     # starttls | tls | none
+#     announcement-prefix: "Announcement:"   # a comment starting so is what stakeholders get
+#     to: [octocat, ops@example.com]   # handles go through people; empty means stakeholders
 """
 
 

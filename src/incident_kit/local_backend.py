@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from incident_kit.port import (
     IssueData,
     NotFound,
     PortError,
+    RateLimit,
     RequestStats,
 )
 
@@ -122,8 +124,8 @@ class LocalRepository:
     def human_close(self, number: int, reason: str = "completed") -> None:
         self.close_issue(number, reason)
 
-    def human_comment(self, number: int, author: str, body: str) -> CommentData:
-        return self._comment(number, author, body)
+    def human_comment(self, number: int, author: str, body: str, at: datetime | None = None) -> CommentData:
+        return self._comment(number, author, body, at)
 
     # ------------------------------------------------------------------ reads
     def get_issue(self, number: int) -> IssueData:
@@ -234,10 +236,10 @@ class LocalRepository:
         self._save(data)
         return tuple(issue["assignees"])
 
-    def _comment(self, number: int, author: str, body: str) -> CommentData:
+    def _comment(self, number: int, author: str, body: str, at: datetime | None = None) -> CommentData:
         data = self._load()
         self._issue_raw(data, number)
-        now = _iso(self._clock())
+        now = _iso(at or self._clock())
         comment = {
             "id": data["next_comment_id"],
             "issue": number,
@@ -301,3 +303,70 @@ class LocalRepository:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
         return CommitResult(path, new_sha, f"https://github.com/{self.full_name}/blob/{branch}/{path}", commit)
+
+    # ---- weekly (issue #6): listing issues, opening follow-up issues, the (absent) rate limit
+    def list_issues(
+        self,
+        labels: tuple[str, ...],
+        state: str = "open",
+        since: datetime | None = None,
+        *,
+        sort: str = "created",
+        direction: str = "asc",
+    ) -> Iterator[IssueData]:
+        wanted = {label.casefold() for label in labels}
+        found: list[IssueData] = []
+        for raw in self._load()["issues"].values():
+            if state != "all" and raw["state"] != state:
+                continue
+            if not wanted <= {label.casefold() for label in raw["labels"]}:
+                continue
+            # Closing an issue updates it on GitHub, and ``since`` compares with that time.
+            touched = max(t for t in (_dt(raw["updated_at"]), _dt(raw.get("closed_at"))) if t is not None)
+            if since is not None and touched < since:
+                continue
+            found.append(self._listed(raw))
+        key = {"updated": lambda i: (i.updated_at or i.created_at, i.number)}.get(
+            sort, lambda i: (i.created_at, i.number)
+        )
+        found.sort(key=key, reverse=direction == "desc")
+        for start in range(0, max(len(found), 1), 100):
+            self.stats.reads += 1  # one request per page of 100
+            yield from found[start : start + 100]
+
+    def _listed(self, raw: dict[str, Any]) -> IssueData:
+        # One load of repo.json for the whole listing (get_issue would load it once per issue).
+        return IssueData(
+            number=raw["number"],
+            title=raw["title"],
+            body=raw["body"],
+            state=raw["state"],
+            state_reason=raw["state_reason"],
+            labels=tuple(raw["labels"]),
+            assignees=tuple(raw["assignees"]),
+            author=raw["author"],
+            created_at=_dt(raw["created_at"]) or self._clock(),
+            closed_at=_dt(raw["closed_at"]),
+            html_url=self._url("issues", raw["number"]),
+            updated_at=_dt(raw["updated_at"]),
+        )
+
+    def create_issue(self, title: str, body: str, labels: list[str], assignees: list[str]) -> IssueData:
+        self.stats.writes += 1
+        data = self._load()
+        if len(body) > 65_536:
+            raise PortError("Body is too long (maximum is 65536 characters)")
+        for login in assignees:
+            # GitHub refuses (422) an issue whose assignee cannot be assigned.
+            if data["permissions"].get(login, "none") == "none":
+                raise PortError(f"Validation Failed: @{login} cannot be assigned to issues here (422)")
+        number = self.open_issue(title, body, self.bot_login, labels=tuple(labels))
+        data = self._load()
+        data["issues"][str(number)]["assignees"] = list(dict.fromkeys(assignees))
+        self._save(data)
+        return self._listed(data["issues"][str(number)])
+
+    def rate_limit(self) -> RateLimit | None:
+        return None  # a directory has no quota
+
+    # ---- end weekly

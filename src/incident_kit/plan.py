@@ -16,6 +16,7 @@ from typing import Any
 from incident_kit.checklist import all_checked, fulfilled_by_state, item_name, named
 from incident_kit.config import Config
 from incident_kit.figures import conflicts, figures, milestones, moments
+from incident_kit.followup import followup_of  # weekly (issue #6)
 from incident_kit.invite import PostmortemView
 from incident_kit.model import Decision, Finding, Incident, IssueContext, Severity
 from incident_kit.parse import parse_incident
@@ -109,6 +110,11 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
     issue = snap.issue
     if issue.is_pull_request:
         return Plan(False, "a pull request, not an issue")
+    # ---- weekly (issue #6): the follow-ups the weekly check opens carry incident-improvement, but
+    # they are not incident reports: no status comment, no labels, no video rule on them.
+    if followup_of(issue.author, issue.body, snap.bot_login) is not None:
+        return Plan(False, "a follow-up issue opened by incident-kit's weekly check, which follows it")
+    # ---- end weekly
     incident = parse_incident(issue.body, reference=issue.created_at, video_hosts=config.video.hosts)
     if not is_relevant(issue, incident, config):
         return Plan(False, "neither labeled for incident-kit nor written from the incident template")

@@ -8,6 +8,7 @@ the plain dataclasses defined here and never sees a PyGithub object.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -71,6 +72,20 @@ class RequestStats:
     notes: list[str] = field(default_factory=list)
 
 
+# ---- weekly (issue #6)
+@dataclass(frozen=True)
+class RateLimit:
+    """The core REST quota as ``GET /rate_limit`` reports it (that request itself costs nothing)."""
+
+    remaining: int
+    limit: int
+    used: int
+    reset: datetime | None = None
+
+
+# ---- end weekly
+
+
 class PortError(Exception):
     """A backend failure the caller can act on; ``str()`` tells the person what to do."""
 
@@ -85,6 +100,10 @@ class Forbidden(PortError):
 
 class Conflict(PortError):
     """A compare-and-swap write lost a race (409) or the branch refused the write."""
+
+
+class BranchRefused(PortError):
+    """The branch refused the commit (protected, or a ruleset); retrying will not help."""
 
 
 class TooManyRetries(PortError):
@@ -132,3 +151,29 @@ class Repository(Protocol):
     def put_file(
         self, path: str, content: bytes, message: str, branch: str | None, sha: str | None
     ) -> CommitResult: ...
+
+    # ---- weekly (issue #6): what the scheduled scan needs on top of the per-event operations
+    def list_issues(
+        self,
+        labels: tuple[str, ...],
+        state: str = "open",
+        since: datetime | None = None,
+        *,
+        sort: str = "created",
+        direction: str = "asc",
+    ) -> Iterator[IssueData]:
+        """Issues carrying every label in ``labels`` (pull requests included: check ``is_pull_request``),
+        with their bodies, page by page (100 a page) as the caller iterates; ``since`` keeps those
+        updated at or after that time. Stop iterating and no further page is fetched."""
+        ...
+
+    def create_issue(self, title: str, body: str, labels: list[str], assignees: list[str]) -> IssueData:
+        """Open an issue as the bot. When the answer is lost after GitHub created it (a 502 after a
+        successful POST), the issue is found again, not opened twice."""
+        ...
+
+    def rate_limit(self) -> RateLimit | None:
+        """The core quota now (None where there is none, as on the local backend); free of quota."""
+        ...
+
+    # ---- end weekly

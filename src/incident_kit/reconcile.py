@@ -12,10 +12,20 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from incident_kit.attachments import Fetch
+from incident_kit.commit import commit_file
 from incident_kit.config import Config
 from incident_kit.model import Finding, Severity
-from incident_kit.plan import LABEL_STYLE, Extras, Failure, Plan, Snapshot, plan_issue
-from incident_kit.port import TRUSTED_PERMISSIONS, CommentData, IssueData, NotFound, PortError, Repository
+from incident_kit.plan import LABEL_STYLE, Extras, Failure, Plan, Snapshot, plan_issue, timeline_view
+from incident_kit.port import (
+    TRUSTED_PERMISSIONS,
+    BranchRefused,
+    CommentData,
+    IssueData,
+    NotFound,
+    PortError,
+    Repository,
+)
 from incident_kit.reconcile_budget import Budget
 from incident_kit.recorder import Change
 from incident_kit.rules import Evaluation
@@ -43,6 +53,10 @@ class Outcome:
     notices: list[str] = field(default_factory=list)
     plan: Plan | None = None
     ics_path: str = ""
+    pdf_path: str = ""
+    pdf_url: str = ""
+    pdf_unsaved: bytes | None = None  # a report the branch refused: the runner uploads it as an artifact
+    report_failure: Failure | None = None
 
 
 def reconcile(
@@ -56,6 +70,7 @@ def reconcile(
     part: str = "all",
     now: datetime | None = None,
     add_state: dict[str, Any] | None = None,
+    fetch_image: Fetch | None = None,
 ) -> Outcome:
     """Bring one issue to the state it should be in. ``add_state`` merges entries into the bot's
     stored state (the weekly check records the follow-up issues it opened this way)."""
@@ -109,11 +124,108 @@ def reconcile(
     if plan.trusted and part in ("all", "invite") and plan.evaluation is not None:
         invite = _invite(repo, issue, comments, plan, config, bot_login, budget, now, outcome)
         extras = replace(invite, state={**invite.state, **extras.state})
+    if plan.trusted and part in ("all", "report") and plan.evaluation is not None:
+        # The report shows the timeline as this run leaves it (the invite's entry included), so
+        # the next run, reading it back, computes the same fingerprint and renders nothing.
+        settled = plan_issue(snap, config, part, extras) if extras != Extras() else plan
+        report = _report(repo, issue, comments, settled, config, bot_login, budget, outcome, event, fetch_image)
+        extras = replace(
+            extras,
+            state={**extras.state, **report.state},
+            fulfilled=extras.fulfilled | report.fulfilled,
+            recorded=extras.recorded + report.recorded,
+            notes=extras.notes + report.notes,
+        )
     if extras != Extras():
         plan = plan_issue(snap, config, part, extras)
         outcome.plan, outcome.evaluation, outcome.failures = plan, plan.evaluation, plan.failures
+    if outcome.report_failure is not None:
+        outcome.failures = (*outcome.failures, outcome.report_failure)
     _apply(repo, issue.number, issue.body, plan, budget, outcome)
     return outcome
+
+
+def _report(
+    repo: Repository,
+    issue: IssueData,
+    comments: list[CommentData],
+    plan: Plan,
+    config: Config,
+    bot_login: str,
+    budget: Budget,
+    outcome: Outcome,
+    event: Event,
+    fetch_image: Fetch | None,
+) -> Extras:
+    """Render and commit the PDF report when one is due and the issue changed since the last one."""
+    from incident_kit.report_step import as_of, fingerprint, human_comments, report_due
+
+    assert plan.evaluation is not None
+    incident = plan.evaluation.incident
+    labels = frozenset((set(issue.labels) - set(plan.remove_labels)) | set(plan.add_labels))
+    due = report_due(incident, issue, labels, config, requested=event.name == "workflow_dispatch")
+    if not due.due:
+        return Extras()
+    people = human_comments(comments, bot_login)
+    # The report's own "committed" entries stay out: they would make every report due again.
+    entries = [e for e in plan.state.get("timeline") or [] if e.get("k") != "report"]
+    view = timeline_view(incident, issue, entries, config)
+    fp = fingerprint(issue, labels, people, [view.rows, view.figures])
+    stored = plan.state.get("report")
+    previous: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    from incident_kit.report import ReportComment, ReportInput, image_urls, render_pdf, report_path
+
+    path = report_path(config.report.path, issue.created_at, issue.number, issue.title)
+    outcome.pdf_path = path
+    if previous.get("fp") == fp and previous.get("path") == path:
+        outcome.pdf_url = str(previous.get("url", ""))
+        return Extras(fulfilled=frozenset({"report"}), notes=_report_note(outcome.pdf_url))
+    inc_roles = {r.key: r.handles for r in incident.roles}
+    data = ReportInput(
+        repository=repo.full_name,
+        number=issue.number,
+        title=issue.title,
+        url=issue.html_url,
+        state=issue.state,
+        labels=tuple(sorted(labels)),
+        decision=str(incident.decision),
+        phase=str(plan.evaluation.phase),
+        roles=inc_roles,
+        created_at=issue.created_at,
+        resolved_at=issue.closed_at,
+        generated_at=as_of(issue, people),
+        body=issue.body,
+        comments=tuple(ReportComment(c.author, c.created_at, c.body) for c in people),
+        timeline=tuple(view.rows),
+        figures=tuple(view.figures),
+    )
+    images = {}
+    if fetch_image is not None:
+        from incident_kit.attachments import fetch_images
+
+        images = fetch_images(image_urls(data), fetch_image)
+    pdf = render_pdf(data, images)
+    message = f"incident-kit: report of #{issue.number} ({due.reason})"
+    try:
+        done = commit_file(repo, path, pdf, message, config.report.branch or None, budget)
+    except BranchRefused as exc:
+        outcome.pdf_unsaved = pdf
+        outcome.report_failure = Failure("Report not committed", f"{exc} The PDF is attached to the workflow run.")
+        return Extras(notes=(f"The PDF report could not be committed: {exc} It was attached to the workflow run.",))
+    if done.status == "skipped":
+        return Extras(notes=("The PDF report is rendered but not committed yet (dry run or write budget).",))
+    outcome.pdf_url = done.url
+    recorded = (Change("report", fp, "committed the incident report (PDF)"),) if done.status == "committed" else ()
+    return Extras(
+        state={"report": {"fp": fp, "path": path, "url": done.url}},
+        fulfilled=frozenset({"report"}),
+        recorded=recorded,
+        notes=_report_note(done.url),
+    )
+
+
+def _report_note(url: str) -> tuple[str, ...]:
+    return (f"Incident report (PDF): {url}",) if url else ()
 
 
 def _invite(
@@ -128,7 +240,6 @@ def _invite(
     outcome: Outcome,
 ) -> Extras:
     """Plan the postmortem invite and commit its .ics when it changed; say what to show."""
-    from incident_kit.commit import commit_file
     from incident_kit.invite import plan_invite
 
     assert plan.evaluation is not None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_kit import gha
+from incident_kit.attachments import Fetch
 from incident_kit.config import Config, ConfigError, parse_config
 from incident_kit.port import PortError, Repository
 from incident_kit.reconcile import Budget, Event, Outcome, reconcile
@@ -81,7 +82,9 @@ def load_settings(env: gha.ActionEnv, repo: Repository) -> Config:
     return parse_config(remote.content.decode("utf-8", "replace"), env.config)
 
 
-def main(environ: Mapping[str, str] | None = None, repo: Repository | None = None) -> int:
+def main(
+    environ: Mapping[str, str] | None = None, repo: Repository | None = None, fetch_image: Fetch | None = None
+) -> int:
     try:
         env = gha.read_env(environ)
         payload = gha.load_event(env.event_path)
@@ -107,6 +110,10 @@ def main(environ: Mapping[str, str] | None = None, repo: Repository | None = Non
         from incident_kit.github_backend import GitHubRepository
 
         repo = GitHubRepository(env.repository, env.token, api_url=env.api_url, bot_login=env.bot_login)
+        if fetch_image is None:
+            from incident_kit.attachments import http_fetcher
+
+            fetch_image = http_fetcher(env.token)
     try:
         config = load_settings(env, repo)
     except ConfigError as exc:
@@ -122,6 +129,7 @@ def main(environ: Mapping[str, str] | None = None, repo: Repository | None = Non
             budget=budget,
             event=event_of(env, payload),
             part=env.part,
+            fetch_image=fetch_image,
         )
     except PortError as exc:
         gha.annotation("error", "incident-kit GitHub API", str(exc))
@@ -138,6 +146,8 @@ def report(env: gha.ActionEnv, repo: Repository, outcome: Outcome, budget: Budge
         "errors": str(ev.errors if ev else 0),
         "status-comment-url": outcome.status_url,
         "ics-path": outcome.ics_path,
+        "pdf-path": outcome.pdf_path,
+        "report-artifact": _save_unsaved(outcome, env.runner_temp),
     }
     gha.set_outputs(env.output_path, outputs)
     lines = [f"### incident-kit: #{outcome.number}", ""]
@@ -174,6 +184,19 @@ def report(env: gha.ActionEnv, repo: Repository, outcome: Outcome, budget: Budge
     for failure in outcome.failures:
         gha.annotation("error", f"incident-kit {failure.title}", f"#{outcome.number}: {failure.message}")
     return 1 if outcome.failures else 0
+
+
+def _save_unsaved(outcome: Outcome, runner_temp: str) -> str:
+    """A report the branch refused goes to RUNNER_TEMP, for the action's upload-artifact step."""
+    if outcome.pdf_unsaved is None:
+        return ""
+    import tempfile
+
+    folder = Path(runner_temp or tempfile.gettempdir()) / "incident-kit-report"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / Path(outcome.pdf_path or f"incident-{outcome.number}.pdf").name
+    target.write_bytes(outcome.pdf_unsaved)
+    return str(target)
 
 
 def _md(text: str) -> str:

@@ -1,0 +1,177 @@
+"""Benchmark of the PDF report: whole-process render time, peak memory and PDF size.
+
+Not a test: run it and read the figures.
+
+    .venv/bin/python bench/bench_report.py
+
+For an incident with 10, 100 and 1,000 comments (the shipped template as the body,
+filled in with Japanese and English text; each comment realistic markdown with a
+list, inline code, a code block or a table, some Japanese), it starts a fresh
+Python process per run that imports ``incident_kit.report`` and renders the PDF,
+exactly as a GitHub runner pays for it (interpreter start, imports, font
+registration, render). It prints, median of 3 runs each:
+
+- wall time of the whole child process, target < 1 s for 10 comments and
+  < 10 s for 1,000;
+- the child's peak resident memory (its own ``ru_maxrss``, from ``os.wait4``: the
+  rusage ``resource.getrusage(RUSAGE_CHILDREN)`` reports, for that one child),
+  target < 300 MiB for 1,000;
+- the size of the PDF.
+
+Only the standard library is used for measuring (time.perf_counter, statistics,
+subprocess, os.wait4). Linux: ru_maxrss is in KiB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_PATH = ROOT / "ISSUE_TEMPLATE" / "incident.md"
+RUNS = 3
+SIZES = (10, 100, 1_000)
+TARGET_SECONDS = {10: 1.0, 1_000: 10.0}
+TARGET_MIB = {1_000: 300.0}
+
+# The child: build the input from the JSON spec, render, write the PDF. Kept as
+# source text so the child imports nothing but incident_kit.report and the stdlib.
+CHILD = r"""
+import json, sys
+from datetime import datetime
+from incident_kit.report import ReportComment, ReportInput, render_pdf
+
+spec = json.load(open(sys.argv[1], encoding="utf-8"))
+comments = tuple(
+    ReportComment(c["author"], datetime.fromisoformat(c["at"]), c["body"]) for c in spec["comments"]
+)
+inp = ReportInput(
+    repository="acme/shop", number=4242, title=spec["title"], url="https://github.com/acme/shop/issues/4242",
+    state="closed", labels=("incident-improvement",), decision="incident", phase="resolved",
+    roles={"investigator": ("@alice", "@bob"), "communicator": ("@carol",), "recorder": ("@dave",)},
+    created_at=datetime.fromisoformat(spec["created"]), resolved_at=datetime.fromisoformat(spec["resolved"]),
+    generated_at=datetime.fromisoformat(spec["resolved"]), body=spec["body"], comments=comments,
+    timeline=tuple(tuple(r) for r in spec["timeline"]), figures=tuple(tuple(f) for f in spec["figures"]),
+)
+pdf = render_pdf(inp)
+open(sys.argv[2], "wb").write(pdf)
+"""
+
+COMMENT_SHAPES = (
+    "決済ページで500エラーが続いています。ログを確認中です。\n\n"
+    "- 影響: 全ユーザー\n- 開始: 09:12 UTC 頃\n- `checkout-api` のエラー率が **42%**\n",
+    "Rolled back `v2.14.{n}` on the canary; error rate dropping.\n\n"
+    "```\n$ kubectl rollout undo deploy/checkout-api\ndeployment.apps/checkout-api rolled back\n"
+    "ERROR 2026-11-20T09:{m:02d}:11Z payment gateway timeout after 30000ms\n```\n",
+    "| region | errors | 備考 |\n|:--|--:|---|\n| ap-northeast-1 | 1,204 | 東京 |\n| us-east-1 | 88 | — |\n\n"
+    "Next: check the [runbook](https://example.com/runbook) and the dashboard.\n",
+    "> Are we sure the DB is fine?\n\nYes: replication lag is 0 s, no corruption found.\n"
+    "1. checked `pg_stat_replication`\n2. compared row counts\n   - orders: ok\n   - payments: ok\n",
+    "- [x] first aid done (ロールバック完了)\n- [ ] root cause written up\n- [ ] postmortem scheduled\n\n"
+    "Café, Ñandú, naïve — and the graph: https://example.com/grafana/d/abc?orgId=1\n",
+)
+
+
+def issue_body() -> str:
+    template = TEMPLATE_PATH.read_text(encoding="utf-8")
+    body = template.split("\n---\n", 1)[1].lstrip("\n") if template.startswith("---\n") else template
+    body = body.replace("TODO(y/n)", "y").replace("- TODO", "- 決済ページが全ユーザーで500エラー (checkout returned 500)")
+    return body.replace("\n", "\r\n")  # as the web UI stores it
+
+
+def spec(n: int) -> dict[str, object]:
+    comments = [
+        {
+            "author": f"engineer{i % 7}",
+            "at": f"2026-11-20T{9 + i // 600:02d}:{(i // 10) % 60:02d}:{i % 60:02d}+00:00",
+            "body": COMMENT_SHAPES[i % len(COMMENT_SHAPES)].format(n=i, m=i % 60),
+        }
+        for i in range(n)
+    ]
+    return {
+        "title": "決済ページが全ユーザーで500エラー (checkout down)",
+        "created": "2026-11-20T09:00:00+00:00",
+        "resolved": "2026-11-21T18:30:00+00:00",
+        "body": issue_body(),
+        "comments": comments,
+        "timeline": [["2026-11-20 09:00", "@alice opened the issue", "bot"], ["2026-11-20 09:49", "First aid", "person"]],
+        "figures": [["Time to first aid", "49 min"], ["Time to resolve", "33 h 30 min"]],
+    }
+
+
+def child_env(pycache: Path | None) -> dict[str, str]:
+    """The child's environment: with compiled bytecode in ``pycache``, or none at all.
+
+    The action's setup installs with ``--compile-bytecode``, so a runner imports
+    from .pyc files. Here the children write theirs under a private
+    PYTHONPYCACHEPREFIX (the shared venv is left alone), filled by a warm-up run.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONPYCACHEPREFIX"] = "/nonexistent-incident-kit-bench"  # no .pyc read from the venv either
+    else:
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def run_child(spec_path: Path, out: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(seconds, peak MiB) of one child process that imports the module and renders.
+
+    os.wait4 returns the rusage of that one child (``getrusage(RUSAGE_CHILDREN)``
+    would give the largest of every child so far).
+    """
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(spec_path), str(out)], env=env)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"the render child failed with exit code {proc.returncode}")
+    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+
+
+def verdict(value: float, target: float | None) -> str:
+    if target is None:
+        return ""
+    return f"(target < {target:g}: {'ok' if value < target else 'MISSED'})"
+
+
+def measure(n: int, workdir: Path, env: dict[str, str]) -> tuple[float, float, int, list[float]]:
+    """Median seconds, median peak MiB, PDF bytes and every run's seconds for ``n`` comments."""
+    spec_path = workdir / f"spec-{n}.json"
+    spec_path.write_text(json.dumps(spec(n), ensure_ascii=False), encoding="utf-8")
+    out = workdir / f"report-{n}.pdf"
+    runs = [run_child(spec_path, out, env) for _ in range(RUNS)]
+    times = [t for t, _ in runs]
+    return statistics.median(times), statistics.median(m for _, m in runs), out.stat().st_size, times
+
+
+def main() -> int:
+    print(f"PDF report, whole process (python -c 'import incident_kit.report; render_pdf(...)'), median of {RUNS}")
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
+        workdir = Path(tmp)
+        env = child_env(workdir / "pycache")
+        measure(10, workdir, env)  # warm-up: compiles the bytecode, as the action's setup does
+        print("  with compiled bytecode (as installed by the action's setup):")
+        for n in SIZES:
+            median, peak, size, times = measure(n, workdir, env)
+            print(
+                f"  {n:>5} comments: {median:6.2f} s {verdict(median, TARGET_SECONDS.get(n))}"
+                f"   peak RSS {peak:6.1f} MiB {verdict(peak, TARGET_MIB.get(n))}"
+                f"   PDF {size / 1024:8.1f} KiB   runs: {', '.join(f'{t:.2f}' for t in times)} s"
+            )
+        median, peak, _size, _times = measure(10, workdir, child_env(None))
+        print(f"  for information, 10 comments with no bytecode cache at all (every import compiled): {median:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
