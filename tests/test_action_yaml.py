@@ -33,6 +33,7 @@ def _inputs(path: Path) -> tuple[str, ...]:
 
 
 OUTPUTS = ("decision", "phase", "errors", "status-comment-url")
+WEEKLY_OUTPUTS = ("scanned", "reminders", "followups", "closed")  # weekly (issue #6)
 SHA_PIN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"#\s*v\d+(\.\d+)*\b")
 
@@ -70,8 +71,10 @@ def test_the_expected_files_exist() -> None:
         "actions/report/action.yml",
         "actions/validate/action.yml",
         "actions/video/action.yml",
+        "actions/weekly/action.yml",  # weekly (issue #6)
     ]
-    assert {p.name for p in WORKFLOW_FILES} >= {"incident-kit.yml", "ci.yml", "self-test.yml"}
+    expected_workflows = {"incident-kit.yml", "incident-kit-weekly.yml", "ci.yml", "self-test.yml"}
+    assert {p.name for p in WORKFLOW_FILES} >= expected_workflows
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=_ids(ALL_FILES))
@@ -154,7 +157,10 @@ def test_outputs_come_from_the_run_step(path: Path) -> None:
     extra = {"invite": ("ics-path",), "report": ("pdf-path",)}.get(path.parent.name, ())
     if path.parent == ROOT:
         extra = ("ics-path", "pdf-path")
-    assert tuple(data["outputs"]) == OUTPUTS + extra
+    expected = OUTPUTS + extra
+    if path.parent.name == "weekly":  # weekly (issue #6): counts of what the scan did, not one issue's state
+        expected = WEEKLY_OUTPUTS
+    assert tuple(data["outputs"]) == expected
     step_ids = {step.get("id") for step in _steps(path)}
     for name, spec in data["outputs"].items():
         assert spec.get("description"), f"{path}: output {name} needs a description"
@@ -275,3 +281,25 @@ def test_zizmor_finds_nothing() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     for path in files:
         assert f"completed {path}" in done.stderr or str(path.relative_to(ROOT)) in done.stderr
+
+
+# ---- weekly (issue #6)
+def test_weekly_workflow() -> None:
+    path = ROOT / "workflows" / "incident-kit-weekly.yml"
+    data = _load(path)
+    triggers = data.get("on", data.get(True))  # YAML 1.1 reads a bare `on` as true
+    [schedule] = triggers["schedule"]
+    minute, hour, _, _, weekday = schedule["cron"].split()
+    assert minute not in ("0", "00", "*") and hour.isdigit() and weekday != "*"  # weekly, off the hour
+    assert "workflow_dispatch" in triggers
+    (job,) = data["jobs"].values()
+    assert job["permissions"] == {"issues": "write", "contents": "write"}
+    assert job["concurrency"] == {"group": "incident-kit-weekly", "cancel-in-progress": False}
+    (step,) = job["steps"]
+    assert step["uses"] == "incident-kit/incident-kit/actions/weekly@" + "0" * 40  # install --pin fills it in
+    weekly = _load(ROOT / "actions" / "weekly" / "action.yml")
+    run = next(s for s in weekly["runs"]["steps"] if s.get("id") == "run")
+    assert run["env"]["INCIDENT_KIT_PART"] == "weekly"
+    labels = _load(ROOT / "actions" / "labels" / "action.yml")
+    assert weekly["inputs"].keys() == labels["inputs"].keys()
+    assert [s.get("uses") for s in weekly["runs"]["steps"]] == [s.get("uses") for s in labels["runs"]["steps"]]

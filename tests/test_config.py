@@ -153,3 +153,45 @@ def test_notify_errors_name_file_line_and_expectation(text: str, expected: str) 
     with pytest.raises(ConfigError) as err:
         parse_config(text, "x.yml")
     assert str(err.value).startswith(expected), str(err.value)
+
+
+# ---- weekly (issue #6)
+
+
+def test_weekly_settings() -> None:
+    cfg = parse_config(
+        """
+weekly:
+  close-when-done: false
+  quiet-days: [Saturday, sunday]
+  sections: [Record, Closing]
+  digest-issue: true
+  digest-label: incident digest
+  overdue-days: 14
+  state-path: ops/incident-kit/weekly.json
+"""
+    )
+    w = cfg.weekly
+    assert not w.close_when_done and w.quiet_days == ("saturday", "sunday") and w.sections == ("Record", "Closing")
+    assert w.digest_issue and w.digest_label == "incident digest" and w.overdue_days == 14
+    assert w.state_path == "ops/incident-kit/weekly.json"
+    defaults = parse_config("").weekly
+    assert defaults.state_path == "incidents/.incident-kit-weekly.json" and defaults.close_when_done
+    assert defaults.digest_label == "incident-digest" and defaults.overdue_days == 30 and not defaults.digest_issue
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("weekly:\n  quiet-days: [funday]\n", "x.yml:2: 'weekly.quiet-days' must be a weekday name"),
+        ("weekly:\n  overdue-days: 0\n", "x.yml:2: 'weekly.overdue-days' must be a whole number from 1 to 365"),
+        ("weekly:\n  state-path: /etc/state.json\n", "x.yml:2: 'weekly.state-path' must be a relative path"),
+        ("weekly:\n  state-path: .github/workflows/x.json\n", "x.yml:2: 'weekly.state-path' must be a relative"),
+        ("weekly:\n  digest-label: ''\n", "x.yml:2: 'weekly.digest-label' must be a non-empty text"),
+        ("weekly:\n  digest: true\n", "x.yml:2: unknown setting 'weekly.digest'"),
+    ],
+)
+def test_weekly_settings_errors(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "x.yml")
+    assert str(err.value).startswith(expected), str(err.value)

@@ -120,6 +120,9 @@ def test_demo_walks_an_incident_on_the_local_backend(tmp_path: Path) -> None:
     assert "Assignees: alice, bob" in roles
     assert "Labels: incident\n" in video.replace("  \n", "\n")
     assert "Labels: incident-improvement" in resolved and "postmortem-scheduled" in resolved
+    reports = list((tmp_path / "repo" / "files" / "main" / "incidents").rglob("*.pdf"))
+    assert len(reports) == 1 and reports[0].read_bytes().startswith(b"%PDF")
+    assert list((tmp_path / "repo" / "files" / "main" / "incidents").rglob("postmortem.ics"))
     state = json.loads((tmp_path / "repo" / "repo.json").read_text())
     comments = [c for c in state["comments"] if c["author"] == "incident-kit[bot]"]
     assert len(comments) == 1  # one status comment, edited in place all along

@@ -104,7 +104,96 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="walk a demo incident through incident-kit on this machine")
     demo.add_argument("--out", default="demo-output", metavar="DIR", help="where to write what happened")
     demo.set_defaults(func=_demo)
+
+    # ---- weekly (issue #6)
+    weekly = sub.add_parser(
+        "weekly", help="the weekly check: remind what is left, open follow-up issues, close what is done"
+    )
+    weekly.add_argument(
+        "--local",
+        metavar="DIR",
+        help="a local sandbox repository (as `incident-kit demo --out DIR` leaves); "
+        "without it: GitHub, from the Actions environment (GITHUB_REPOSITORY, INCIDENT_KIT_TOKEN or GITHUB_TOKEN)",
+    )
+    weekly.add_argument("--dry-run", action="store_true", help="print what the scan would do; write nothing")
+    weekly.add_argument("--max-writes", type=int, metavar="N", help="most writes this run (default: 50)")
+    weekly.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
+    weekly.add_argument("--now", metavar="ISO8601", help="scan as of this time (default: now)")
+    weekly.add_argument("--digest", action="store_true", help="print the weekly digest too")
+    weekly.set_defaults(func=_weekly)
+    # ---- end weekly
     return parser
+
+
+# ---- weekly (issue #6)
+def _weekly(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from incident_kit.config import DEFAULT_PATH, ConfigError, load_config
+    from incident_kit.port import PortError, Repository
+    from incident_kit.weekly_scan import cli_text, scan
+
+    now = _created(args.now) if args.now else None
+    if args.now and now is None:
+        return _fail(f"--now {args.now!r} is not an ISO 8601 time such as 2026-11-30T06:17:00Z")
+    if args.max_writes is not None and args.max_writes < 0:
+        return _fail("--max-writes must be 0 or more")
+    repo: Repository
+    dry_run: bool = args.dry_run
+    if args.local:
+        from incident_kit.local_backend import LocalRepository
+
+        root = Path(args.local)
+        folder = root / "repo" if (root / "repo" / "repo.json").is_file() else root
+        if not (folder / "repo.json").is_file():
+            return _fail(
+                f"--local {args.local}: no sandbox repository there (no repo.json); "
+                f"make one with `incident-kit demo --out {args.local}`"
+            )
+        try:
+            config = load_config(args.config or DEFAULT_PATH)
+        except ConfigError as exc:
+            return _fail(str(exc))
+        full_name = str(json.loads((folder / "repo.json").read_text(encoding="utf-8")).get("full_name") or "local")
+        # With --now, what the scan writes is dated then too (comments, follow-up issues).
+        local = LocalRepository(folder, full_name=full_name, clock=(lambda: now) if now else None)
+        repo, bot_login, max_writes = local, local.bot_login, 50 if args.max_writes is None else args.max_writes
+    else:
+        from incident_kit import gha
+        from incident_kit.github_backend import GitHubRepository
+        from incident_kit.runner import load_settings
+
+        environ = dict(os.environ)
+        environ["INCIDENT_KIT_TOKEN"] = environ.get("INCIDENT_KIT_TOKEN") or environ.get("GITHUB_TOKEN", "")
+        if args.dry_run:
+            environ["INCIDENT_KIT_DRY_RUN"] = "true"
+        if args.max_writes is not None:
+            environ["INCIDENT_KIT_MAX_WRITES"] = str(args.max_writes)
+        if args.config:
+            environ["INCIDENT_KIT_CONFIG"] = args.config
+        try:
+            env = gha.read_env(environ)
+        except gha.InputError as exc:
+            return _fail(f"{exc}; or pass --local DIR to scan a local sandbox repository")
+        if not env.token:
+            return _fail("no token: set INCIDENT_KIT_TOKEN (or GITHUB_TOKEN) with issues: write and contents: write")
+        repo = GitHubRepository(env.repository, env.token, api_url=env.api_url, bot_login=env.bot_login)
+        try:
+            config = load_settings(env, repo)
+        except ConfigError as exc:
+            return _fail(str(exc))
+        bot_login, max_writes, dry_run = env.bot_login, env.max_writes, env.dry_run
+    try:
+        report = scan(repo, config, bot_login=bot_login, max_writes=max_writes, dry_run=dry_run, now=now)
+    except PortError as exc:
+        print(f"incident-kit: weekly check: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(cli_text(report, repo, args.digest))
+    return EXIT_OK
+
+
+# ---- end weekly
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -85,6 +85,8 @@ def run_demo(out: Path, config: Config | None = None) -> int:
         print(f"  labels: {', '.join(issue.labels) or '-'}; assignees: {', '.join(issue.assignees) or '-'}")
         if outcome.ics_path:
             print(f"  postmortem invite: {out / 'repo' / 'files' / 'main' / outcome.ics_path}")
+        if outcome.pdf_path:
+            print(f"  incident report:   {out / 'repo' / 'files' / 'main' / outcome.pdf_path}")
         for failure in outcome.failures:
             print(f"  step fails: {failure.title}: {failure.message}")
         print(

@@ -55,11 +55,16 @@ STARTER_CONFIG = """\
 #   organizer: ops@example.com
 #   ics-path: incidents/{year}/{number}/postmortem.ics
 
+# The weekly check (workflows/incident-kit-weekly.yml) reminds each incident once a week,
+# opens a follow-up issue per action item that links none, and closes done improvements.
 # weekly:
-#   close-when-done: true
-#   quiet-days: [saturday, sunday]
-#   sections: []           # empty: every section counts
-#   digest-issue: false
+#   close-when-done: true  # close an incident-improvement issue once every box is done
+#   quiet-days: [saturday, sunday]   # no reminders on these days (in `timezone`)
+#   sections: []           # headings whose boxes count, e.g. [Record, Closing]; empty: all
+#   digest-issue: false    # also keep a rolling digest issue (the job summary always has it)
+#   digest-label: incident-digest    # the label that marks the digest issue
+#   overdue-days: 30       # a follow-up issue open longer than this is overdue in the digest
+#   state-path: incidents/.incident-kit-weekly.json   # the check's state, committed on report.branch
 
 # Tell people (nothing is sent unless a section is here). The secrets come from the
 # action's inputs slack-webhook, smtp-user and smtp-password (repository secrets).

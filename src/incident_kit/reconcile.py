@@ -15,7 +15,8 @@ from typing import Any
 from incident_kit.attachments import Fetch
 from incident_kit.commit import commit_file
 from incident_kit.config import Config
-from incident_kit.model import Finding, Severity
+from incident_kit.model import Finding, Phase, Severity
+from incident_kit.notify import NotifySecrets
 from incident_kit.plan import LABEL_STYLE, Extras, Failure, Plan, Snapshot, plan_issue, timeline_view
 from incident_kit.port import (
     TRUSTED_PERMISSIONS,
@@ -57,6 +58,11 @@ class Outcome:
     pdf_url: str = ""
     pdf_unsaved: bytes | None = None  # a report the branch refused: the runner uploads it as an artifact
     report_failure: Failure | None = None
+    invite: Any = None  # the Invite sent or kept this run (for the notify step)
+    ics: bytes | None = None
+    pdf: bytes | None = None  # the report rendered this run
+    report_fp: str = ""
+    notify_failures: list[str] = field(default_factory=list)
 
 
 def reconcile(
@@ -71,6 +77,8 @@ def reconcile(
     now: datetime | None = None,
     add_state: dict[str, Any] | None = None,
     fetch_image: Fetch | None = None,
+    secrets: NotifySecrets | None = None,
+    dry_run: bool = False,
 ) -> Outcome:
     """Bring one issue to the state it should be in. ``add_state`` merges entries into the bot's
     stored state (the weekly check records the follow-up issues it opened this way)."""
@@ -136,6 +144,10 @@ def reconcile(
             recorded=extras.recorded + report.recorded,
             notes=extras.notes + report.notes,
         )
+    if plan.trusted and part in ("all", "notify") and plan.evaluation is not None and _notify_configured(config):
+        settled = plan_issue(snap, config, part, extras) if extras != Extras() else plan
+        told = _notify(repo, issue, comments, settled, config, bot_login, outcome, secrets, dry_run, now)
+        extras = replace(extras, state={**extras.state, **told.state}, notes=extras.notes + told.notes)
     if extras != Extras():
         plan = plan_issue(snap, config, part, extras)
         outcome.plan, outcome.evaluation, outcome.failures = plan, plan.evaluation, plan.failures
@@ -205,6 +217,7 @@ def _report(
 
         images = fetch_images(image_urls(data), fetch_image)
     pdf = render_pdf(data, images)
+    outcome.pdf, outcome.report_fp = pdf, fp
     message = f"incident-kit: report of #{issue.number} ({due.reason})"
     try:
         done = commit_file(repo, path, pdf, message, config.report.branch or None, budget)
@@ -222,6 +235,88 @@ def _report(
         recorded=recorded,
         notes=_report_note(done.url),
     )
+
+
+def _notify_configured(config: Config) -> bool:
+    return config.notify.slack is not None or config.notify.email is not None
+
+
+def _notify(
+    repo: Repository,
+    issue: IssueData,
+    comments: list[CommentData],
+    plan: Plan,
+    config: Config,
+    bot_login: str,
+    outcome: Outcome,
+    secrets: NotifySecrets | None,
+    dry_run: bool,
+    now: datetime,
+) -> Extras:
+    """Tell people through Slack and e-mail, once per fact; a failing channel is a note, not a crash."""
+    from incident_kit.invite import google_link, in_zones
+    from incident_kit.notify import Facts
+    from incident_kit.notify import NotifySecrets as Secrets
+    from incident_kit.notify_step import deliver
+
+    assert plan.evaluation is not None
+    incident = plan.evaluation.incident
+    stored = plan.state.get("notify")
+    state: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    invite = outcome.invite
+    zones = (config.timezone, *config.display_timezones)
+    report = plan.state.get("report") if isinstance(plan.state.get("report"), dict) else {}
+    pdf = outcome.pdf
+    if pdf is None and report and config.notify.email is not None:
+        # The e-mail with the report may still be due from an earlier run: read the committed PDF.
+        committed = repo.get_file(str(report.get("path", "")), config.report.branch or None)
+        pdf = committed.content if committed else None
+    facts = Facts(
+        repository=repo.full_name,
+        number=issue.number,
+        title=issue.title,
+        url=issue.html_url,
+        decision=str(incident.decision),
+        phase=str(plan.evaluation.phase),
+        triage=tuple((q.label, str(q.answer)) for q in incident.triage),
+        roles={r.key: r.handles for r in incident.roles},
+        resolved=plan.evaluation.phase.at_least(Phase.RESOLVED) and plan.evaluation.phase is not Phase.NOT_INCIDENT,
+        announcement=_announcement(repo, issue, comments, incident, config, bot_login),
+        postmortem_times=tuple(in_zones(invite.start, zones)) if invite is not None and not invite.cancelled else (),
+        google_link=google_link(invite) if invite is not None and not invite.cancelled else "",
+        invite_uid=invite.uid if invite is not None else "",
+        invite_sequence=invite.sequence if invite is not None else -1,
+        invite_ics=outcome.ics,
+        invite_cancelled=bool(invite.cancelled) if invite is not None else False,
+        attendee_emails=tuple(str(p.email) for p in invite.attendees) if invite is not None else (),
+        report_url=str(report.get("url", "")) if report else "",
+        report_pdf=pdf,
+        report_name=str(report.get("path", "")).rsplit("/", 1)[-1] if report else "",
+        report_fingerprint=str(report.get("fp", "")) if report else "",
+    )
+    delivery = deliver(facts, config.notify, secrets or Secrets(), state, dry_run=dry_run, now=now)
+    outcome.notify_failures = list(delivery.failures)
+    return Extras(state={"notify": delivery.state}, notes=tuple(delivery.notes))
+
+
+def _announcement(
+    repo: Repository,
+    issue: IssueData,
+    comments: list[CommentData],
+    incident: Any,
+    config: Config,
+    bot_login: str,
+) -> str | None:
+    """The first comment starting with the announcement prefix, from someone entitled to speak."""
+    prefix = config.notify.email.announcement_prefix if config.notify.email is not None else "Announcement:"
+    roles = {h.lower() for r in incident.roles for h in r.handles}
+    for c in comments:
+        text = c.body.lstrip()
+        if c.author == bot_login or not text.lower().startswith(prefix.lower()):
+            continue
+        if c.author.lower() in roles or repo.permission(c.author) in TRUSTED_PERMISSIONS:
+            return text[len(prefix) :].strip() or None
+    return None
 
 
 def _report_note(url: str) -> tuple[str, ...]:
@@ -266,6 +361,8 @@ def _invite(
     message = f"incident-kit: {verb} the postmortem of #{issue.number} (sequence {invite.invite.sequence})"
     done = commit_file(repo, invite.path, invite.content, message, config.report.branch or None, budget)
     outcome.ics_path = invite.path
+    if done.status != "skipped":
+        outcome.invite, outcome.ics = invite.invite, invite.content
     view = invite.view
     if done.status == "skipped":
         # Not committed yet: keep the stored state as it was, so the next run commits it.

@@ -23,20 +23,22 @@ The pipeline, and why each step is there:
    this render's own images.
 
 Importing this module registers the fonts with reportlab (and tells xhtml2pdf
-their family names) and pins two reportlab settings (see ``_harden_reportlab``);
-it has no other side effect.
+their family names) and pins two reportlab safety settings (see
+``_harden_reportlab``); it has no other side effect. reportlab's repeatable-output
+mode is switched on for the duration of a render only.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -98,28 +100,42 @@ class ReportInput:
     body: str  # the issue body, markdown as GitHub stores it (may be CRLF)
     comments: tuple[ReportComment, ...]
     timeline: tuple[tuple[str, str, str], ...] = ()  # (UTC time text, what happened, "bot"|"person")
-    figures: tuple[tuple[str, str], ...] = field(default=())  # (label, value)
+    figures: tuple[tuple[str, str], ...] = ()  # (label, value), e.g. ("Time to first aid", "49 min")
 
 
 # --------------------------------------------------------------------------- reportlab set-up
 
 
 def _harden_reportlab() -> None:
-    """Pin the reportlab settings the report's safety and repeatability depend on.
+    """Pin the reportlab settings the report's safety depends on.
 
     reportlab reads ``RL_*`` environment variables into ``rl_config`` at import and
     again on ``rl_config._reset()``. ``RL_toColorCanUse=rl_safe_eval`` re-opens the
     color expression evaluator behind CVE-2023-33733; None turns every eval path
-    off (plain CSS colors and names still parse). ``invariant`` fixes the creation
-    date and document id, so the same input gives the same bytes. ``trustedHosts``
-    None means reportlab itself opens no URL. Called at import and before every
-    render, so a reset in between cannot undo it.
+    off (plain CSS colors and names still parse). ``trustedHosts`` None means
+    reportlab itself opens no URL (``RL_trustedHosts`` could name some). Called at
+    import and before every render, so a reset in between cannot undo it.
+    """
+    from reportlab import rl_config  # type: ignore[import-untyped]  # no stubs or py.typed
+
+    rl_config.toColorCanUse = None
+    rl_config.trustedHosts = None
+
+
+@contextmanager
+def _invariant() -> Iterator[None]:
+    """reportlab's repeatable-output mode for one render: a fixed creation date and document id.
+
+    Scoped to the render, so other PDFs the process makes keep their real dates.
     """
     from reportlab import rl_config
 
-    rl_config.toColorCanUse = None
+    previous = rl_config.invariant
     rl_config.invariant = 1
-    rl_config.trustedHosts = None
+    try:
+        yield
+    finally:
+        rl_config.invariant = previous
 
 
 def _register_fonts() -> frozenset[int]:
@@ -131,10 +147,10 @@ def _register_fonts() -> frozenset[int]:
     here, the policy can deny every local read. xhtml2pdf learns the family names
     through ``DEFAULT_FONT``, the table each document's font list starts from.
     """
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from xhtml2pdf import default as xhtml2pdf_default
+    from reportlab.lib.fonts import addMapping  # type: ignore[import-untyped]  # no stubs or py.typed
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]  # no stubs or py.typed
+    from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]  # no stubs or py.typed
+    from xhtml2pdf import default as xhtml2pdf_default  # type: ignore[import-untyped]  # no stubs or py.typed
 
     registered = set(pdfmetrics.getRegisteredFontNames())
     cmaps: dict[str, frozenset[int]] = {}
@@ -205,11 +221,22 @@ def _drawable(text: str) -> str:
 
 
 _TAGS = frozenset(
-    ["p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "del", "s", "strike", "ins", "u", "sub", "sup", "code", "pre", "kbd", "samp", "var", "tt", "mark", "small", "abbr", "cite", "q", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "a", "img", "span", "div", "details", "summary"]
+    {
+        *("p", "br", "hr", "div", "span", "blockquote", "details", "summary", "pre", "code"),
+        *("h1", "h2", "h3", "h4", "h5", "h6"),
+        *("strong", "b", "em", "i", "del", "s", "strike", "ins", "u", "sub", "sup", "mark", "small"),
+        *("kbd", "samp", "var", "tt", "abbr", "cite", "q"),
+        *("ul", "ol", "li", "dl", "dt", "dd"),
+        *("table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td"),
+        *("a", "img", "video"),  # rewritten after sanitizing: see _finish
+    }
 )
 # Their content goes too: it is code or styling, not text anyone wrote for a reader.
-_DROP_WITH_CONTENT = frozenset(["script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math", "textarea", "title"])
-_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}, "img": {"src", "alt"}, "ol": {"start"}}
+_DROP_WITH_CONTENT = frozenset(
+    ["script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math", "textarea", "title"]
+)
+# "*" empty: ammonia would otherwise keep lang and title on every tag.
+_ATTRIBUTES: dict[str, set[str]] = {"*": set(), "a": {"href"}, "img": {"src", "alt"}, "video": {"src"}, "ol": {"start"}}
 _ALIGN = {"th": {"align": {"left", "center", "right"}}, "td": {"align": {"left", "center", "right"}}}
 
 # cmark-gfm's tasklist extension writes exactly these two forms; a raw <input> an
@@ -220,10 +247,13 @@ _TASK_BOX = re.compile(r'<input type="checkbox"( checked="")? disabled="" />')
 _ATTR = r'\s+[a-z-]+(?:="[^"]*")?'
 _IMG = re.compile(rf"<img((?:{_ATTR})*)\s*/?>")
 _LINK = re.compile(rf"<a((?:{_ATTR})*)\s*>(.*?)</a>", re.S)
+_VIDEO = re.compile(rf"<video((?:{_ATTR})*)\s*>(.*?)</video>", re.S)
 _ATTR_PAIR = re.compile(r'([a-z-]+)="([^"]*)"')
 _TAG = re.compile(r"<(/?)([a-z0-9]+)\b[^>]*>")
+# What nests blocks (and indents them), and what only lives inside one of those.
 _VOID = frozenset({"br", "hr", "img", "wbr", "col"})
-_NESTING = frozenset({"ul", "ol", "li", "blockquote", "table", "div", "dl", "dd", "details", "pre", "td", "th"})
+_CONTAINERS = frozenset({"ul", "ol", "dl", "table", "blockquote", "div", "details", "pre"})
+_CONTAINED = frozenset({"li", "dt", "dd", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "summary"})
 # nh3 strips every comment, so a comment in the finished HTML is one of these.
 _PLACEHOLDER = re.compile(r"<!--ik-image (\d+)-->")
 _TASK_ITEM = re.compile(r"<li>(\s*<p>)?([\u2610\u2611] )")
@@ -258,8 +288,8 @@ def _sanitize(raw_html: str) -> str:
 
 def _markdown_html(markdown: str) -> str:
     """GitHub-flavoured markdown to sanitized HTML, task boxes as ☐/☑, images still <img>."""
-    import cmarkgfm
-    from cmarkgfm.cmark import Options
+    import cmarkgfm  # type: ignore[import-untyped]  # no stubs or py.typed
+    from cmarkgfm.cmark import Options  # type: ignore[import-untyped]  # no stubs or py.typed
 
     # UNSAFE keeps raw HTML (GitHub's uploader writes images as <img>) for nh3 to
     # judge; HARDBREAKS because GitHub renders a newline in an issue or comment as
@@ -271,29 +301,37 @@ def _markdown_html(markdown: str) -> str:
 
 
 def _flatten_deep(fragment: str, limit: int = _MAX_DEPTH) -> str:
-    """Drop block tags nested deeper than ``limit`` (their text stays)."""
+    """Drop block containers nested deeper than ``limit``; their text stays.
+
+    A list item, a table row or cell goes with its list or table, so a kept table
+    never loses its rows and a dropped one leaves no stray cells. The input is
+    nh3's output: balanced, every tag written the same way.
+    """
     if fragment.count("<") < 2 * limit:
         return fragment
-    depth = 0
-    dropped: list[bool] = []  # per open nesting tag: was it dropped?
+    containers: list[bool] = []  # per open container: dropped?
+    parts: list[bool] = []  # per open item/row/cell: dropped?
     out: list[str] = []
     pos = 0
     for m in _TAG.finditer(fragment):
         out.append(fragment[pos : m.start()])
         pos = m.end()
         closing, name = m.group(1), m.group(2)
-        if name not in _NESTING or name in _VOID:
-            out.append(m.group(0))
-            continue
-        if not closing:
-            depth += 1
-            drop = depth > limit
-            dropped.append(drop)
-            out.append(" " if drop else m.group(0))
+        if name in _CONTAINERS:
+            if closing:
+                drop = containers.pop() if containers else True
+            else:
+                drop = len(containers) >= limit
+                containers.append(drop)
+        elif name in _CONTAINED:
+            if closing:
+                drop = parts.pop() if parts else True
+            else:
+                drop = containers[-1] if containers else False
+                parts.append(drop)
         else:
-            drop = dropped.pop() if dropped else True
-            depth = max(depth - 1, 0)
-            out.append(" " if drop else m.group(0))
+            drop = False
+        out.append(" " if drop else m.group(0))
     out.append(fragment[pos:])
     return "".join(out)
 
@@ -439,14 +477,78 @@ def _finish(fragment: str, images: _Images) -> str:
         video = '<span class="tag">[video]</span> ' if _video_link(href) else ""
         return f'{video}<a href="{html.escape(href)}">{inner}</a>{_link_suffix(href, inner)}'
 
+    def video(m: re.Match[str]) -> str:
+        # GitHub plays <video src> for its own attachment URLs; a PDF can only link it.
+        src = _attrs(m.group(1)).get("src", "")
+        return f'<a href="{html.escape(src)}">{html.escape(src)}</a>' if src else ""
+
     fragment = _IMG.sub(img, fragment)
+    fragment = _VIDEO.sub(video, fragment)
     fragment = _LINK.sub(link, fragment)
     # A task item shows its box instead of a bullet, as on GitHub.
     fragment = _TASK_ITEM.sub(lambda m: f'<li class="task">{m.group(1) or ""}{m.group(2)}', fragment)
     # <details> is open in a report: everything in it is printed.
-    fragment = re.sub(r"<(/?)(details|summary)>", lambda m: f'<{m.group(1)}div class="{m.group(2)}">'
-                      if not m.group(1) else "</div>", fragment)
-    return fragment
+    fragment = re.sub(
+        r"<(/?)(details|summary)>",
+        lambda m: f'<{m.group(1)}div class="{m.group(2)}">' if not m.group(1) else "</div>",
+        fragment,
+    )
+    return _cut_long_blocks(fragment)
+
+
+# A block longer than this many lines is drawn as several: reportlab re-lays the
+# rest of a block at every page it breaks across, so one 2,000-line code block
+# took 9 s where 50 blocks of 40 lines take well under one.
+_CHUNK_LINES = 40
+_PRE_CODE = re.compile(r"<pre><code>([^<]*)</code></pre>")
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+
+
+def _pieces(tag: str, chunks: list[str], inner: tuple[str, str] = ("", "")) -> str:
+    """``chunks`` as consecutive ``tag`` blocks that print as one (see .cut-* in the template)."""
+    last = len(chunks) - 1
+    out = []
+    for i, chunk in enumerate(chunks):
+        cls = " ".join(c for c, on in (("cut-prev", i > 0), ("cut-next", i < last)) if on)
+        attr = f' class="{cls}"' if cls else ""
+        out.append(f"<{tag}{attr}>{inner[0]}{chunk}{inner[1]}</{tag}>")
+    return "".join(out)
+
+
+def _line_chunks(text: str) -> list[str]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return ["\n".join(lines[i : i + _CHUNK_LINES]) for i in range(0, len(lines), _CHUNK_LINES)] or [""]
+
+
+def _cut_long_blocks(fragment: str) -> str:
+    """Long code blocks and long paragraphs (GitHub keeps every newline) cut into short blocks."""
+
+    def pre(m: re.Match[str]) -> str:
+        if m.group(1).count("\n") <= _CHUNK_LINES:
+            return m.group(0)
+        return _pieces("pre", _line_chunks(m.group(1)), ("<code>", "</code>"))
+
+    def paragraph(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        if inner.count("<br>") < _CHUNK_LINES:
+            return m.group(0)
+        # Cut only at a <br> outside any inline tag, so every piece stays balanced.
+        chunks, depth, start, lines = [], 0, 0, 0
+        for t in _TAG.finditer(inner):
+            name = t.group(2)
+            if name == "br" and depth == 0:
+                lines += 1
+                if lines % _CHUNK_LINES == 0:
+                    chunks.append(inner[start : t.start()])
+                    start = t.end()
+            elif name not in _VOID:
+                depth += -1 if t.group(1) else 1
+        chunks.append(inner[start:])
+        return _pieces("p", chunks)
+
+    return _PARAGRAPH.sub(paragraph, _PRE_CODE.sub(pre, fragment))
 
 
 # --------------------------------------------------------------------------- public API
@@ -474,24 +576,36 @@ def _utc(when: datetime | None) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _document(inp: ReportInput, images: _Images, plain: bool) -> str:
+_ROLES = ("investigator", "communicator", "recorder")
+
+
+@functools.cache
+def _template() -> Any:
     from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("incident_kit", "templates"),
+        autoescape=True,  # issue text is data: it renders as text, never as HTML or as template source
+        undefined=StrictUndefined,
+    )
+    return env.get_template("report.html.j2")
+
+
+def _document(inp: ReportInput, images: _Images, plain: bool) -> str:
+    """The whole report page as HTML, every character one the shipped fonts can draw."""
     from markupsafe import Markup
 
     def rendered(markdown: str) -> Markup:
         if plain:
             # The fallback when the rich document cannot be laid out: the markdown as text.
-            return Markup('<div class="plain">{}</div>').format(_clean_text(markdown))
+            chunks = [str(Markup.escape(c)) for c in _line_chunks(_clean_text(markdown))]
+            return Markup('<div class="plain">{}</div>').format(Markup(_pieces("div", chunks)))
         return Markup(_finish(_markdown_html(markdown), images))
 
-    env = Environment(
-        loader=PackageLoader("incident_kit", "templates"),
-        autoescape=True,  # issue text is data: it renders as text, never as HTML or template
-        undefined=StrictUndefined,
-    )
-    roles = [(key, tuple(inp.roles.get(key, ()))) for key in ("investigator", "communicator", "recorder")]
-    roles += [(k, tuple(v)) for k, v in sorted(inp.roles.items()) if k not in ("investigator", "communicator", "recorder")]
-    page = env.get_template("report.html.j2").render(
+    # The three roles always show (empty ones say so); any other key follows.
+    roles = [(key, tuple(inp.roles.get(key, ()))) for key in _ROLES]
+    roles += [(k, tuple(v)) for k, v in sorted(inp.roles.items()) if k not in _ROLES]
+    page = _template().render(
         inp=inp,
         roles=roles,
         created=_utc(inp.created_at),
@@ -518,7 +632,7 @@ def _policy() -> Any:
     host list refuses every URL. Only ``data:`` URIs (the images this module
     built) are read, and those only when the link_callback lets them through.
     """
-    from xhtml2pdf.config.resources import ResourceAccessPolicy
+    from xhtml2pdf.config.resources import ResourceAccessPolicy  # type: ignore[import-untyped]  # no stubs or py.typed
 
     return ResourceAccessPolicy.server(
         base_dir=None,
@@ -580,7 +694,7 @@ def _pdf(document: str, allowed: frozenset[str]) -> tuple[bytes, list[str]]:
 
     _harden_reportlab()
     out = io.BytesIO()
-    with _quiet_xhtml2pdf() as records:
+    with _invariant(), _quiet_xhtml2pdf() as records:
         pisa.pisaDocument(
             document,
             dest=out,

@@ -91,6 +91,13 @@ def main(
     except gha.InputError as exc:
         gha.annotation("error", "incident-kit input", str(exc))
         return 1
+    # ---- weekly (issue #6): a scheduled run, or the weekly part, is the scan of every incident.
+    # Imported here only, so the per-issue path never loads the scan.
+    if env.event_name == "schedule" or env.part == "weekly":
+        from incident_kit.weekly_scan import run_action
+
+        return run_action(env, repo)
+    # ---- end weekly
     if env.event_name not in ISSUE_EVENTS:
         gha.annotation(
             "notice",
@@ -121,6 +128,11 @@ def main(
         return 1
     budget = Budget(limit=env.max_writes, dry_run=env.dry_run)
     try:
+        secrets = gha.notify_secrets(environ)
+    except gha.InputError as exc:
+        gha.annotation("error", "incident-kit input", str(exc))
+        return 1
+    try:
         outcome = reconcile(
             repo,
             number,
@@ -130,6 +142,8 @@ def main(
             event=event_of(env, payload),
             part=env.part,
             fetch_image=fetch_image,
+            secrets=secrets,
+            dry_run=env.dry_run,
         )
     except PortError as exc:
         gha.annotation("error", "incident-kit GitHub API", str(exc))
@@ -170,6 +184,8 @@ def report(env: gha.ActionEnv, repo: Repository, outcome: Outcome, budget: Budge
     if budget.skipped:
         lines.append("")
         lines.append("**Not done this run:** " + "; ".join(budget.skipped))
+    for problem in outcome.notify_failures:
+        lines.append(f"- notify: {_md(problem)}")
     for note in outcome.notices + repo.stats.notes:
         lines.append(f"- {note}")
     if repo.stats.rate_remaining is not None:

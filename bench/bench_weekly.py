@@ -1,0 +1,126 @@
+"""Benchmark: the weekly scan's requests and wall time for 100, 1,000 and 5,000 incident issues.
+
+Against the loopback fake GitHub API with real PyGithub, in process (``weekly_scan.scan``), so
+the time is the scan's own (a workflow adds about half a second of interpreter start). Each
+repository holds N incident issues: 90% labeled ``incident`` (one in 50 of them with a box left,
+the rest done) and 10% ``incident-improvement`` with a box left. A box left means a reminder,
+so a write. Two runs per size:
+
+- the week's first run (reminders posted, state file committed);
+- a second run later the same week (nothing to write: the steady cost of a scan).
+
+Prints requests (reads excluding the free ``GET /rate_limit``, writes), requests per issue and
+wall time, then checks the budget that matters: GITHUB_TOKEN has 1,000 requests an hour per
+repository, shared by every workflow, and the weekly job's writes are capped by max-writes
+(200 in workflows/incident-kit-weekly.yml). Run: ``.venv/bin/python bench/bench_weekly.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fakegithub import FakeGitHub  # noqa: E402
+
+from incident_kit import edits, resources  # noqa: E402
+from incident_kit.config import Config  # noqa: E402
+from incident_kit.github_backend import GitHubRepository  # noqa: E402
+from incident_kit.weekly_scan import scan  # noqa: E402
+
+REPO, BOT, TOKEN = "octo/app", "github-actions[bot]", "t"
+SIZES = (100, 1_000, 5_000)
+MONDAY = datetime(2026, 11, 30, 6, 17, tzinfo=UTC)
+HOURLY = 1_000  # GITHUB_TOKEN's requests an hour per repository
+MAX_WRITES = 200  # what workflows/incident-kit-weekly.yml passes
+
+
+def bodies() -> tuple[str, str]:
+    text = resources.template_text().split("---\n", 2)[2]
+    text = edits.answer(text, "50%", "y")
+    text = edits.answer(text, "corrupting", "n")
+    text = edits.answer(text, "attack", "n")
+    text = edits.set_role(text, "Investigator", "alice", "bob")
+    text = edits.set_role(text, "Communicator", "carol")
+    text = edits.set_role(text, "Recorder", "dave")
+    text = edits.attach_video(text, "https://github.com/user-attachments/assets/5c525197-0d54-4163-bfe6-54fc656dd1fe")
+    text = edits.set_postmortem(text, "2026-11-24 10:00")
+    text = edits.set_action_item(text, "Root problem", "Reject a zero timeout in the client config #101")
+    text = edits.set_action_item(text, "Workflow problem", "Add a config lint step to CI #102")
+    text = edits.set_action_item(text, "Incident mode", "Add a rollback job to the deploy workflow #103")
+    done = re.sub(r"^(\s*[-*+] )\[ \]", r"\1[x]", text, flags=re.M)
+    return done, edits.untick(done, "Update incident issue template.")
+
+
+def one_size(n: int) -> dict[str, float]:
+    done, left = bodies()
+    with FakeGitHub(rate_limit=1_000_000) as fake:
+        fake.add_token(TOKEN, BOT)
+        fake.add_repo(REPO)
+        for login in ("alice", "bob", "carol", "dave"):
+            fake.set_permission(REPO, login, "write")
+        fake.now = MONDAY
+        created = MONDAY - timedelta(days=20)
+        for k in range(1, n + 1):
+            label = "incident-improvement" if k % 10 == 0 else "incident"
+            body = left if k % 50 == 0 or label == "incident-improvement" else done
+            fake.create_issue(
+                REPO, f"Incident {k}", body, user=("alice", "bob", "carol")[k % 3], labels=[label], created_at=created
+            )
+        out: dict[str, float] = {}
+        for name, now in (("first", MONDAY), ("again", MONDAY + timedelta(days=2))):
+            fake.now = now
+            fake.reset_log()
+            repo = GitHubRepository(REPO, TOKEN, api_url=fake.base_url, bot_login=BOT)
+            start = time.perf_counter()
+            report = scan(repo, Config(), bot_login=BOT, max_writes=1_000_000, now=now)
+            out[f"{name}_s"] = time.perf_counter() - start
+            free = fake.count("GET", r"^/rate_limit$")
+            writes = len(fake.writes())
+            out[f"{name}_reads"] = fake.count() - free - writes
+            out[f"{name}_writes"] = writes
+            out[f"{name}_free"] = free
+            out[f"{name}_reminders"] = len(report.reminders)
+        return out
+
+
+def main() -> None:
+    print(f"weekly scan against the loopback fake (PyGithub {_pygithub()}), incident issues per repository:")
+    print(
+        f"{'issues':>7} | {'run':<6} | {'reads':>5} | {'writes':>6} | {'reads/issue':>11} | "
+        f"{'requests/issue':>14} | {'wall s':>6} | {'ms/issue':>8}"
+    )
+    rows = {}
+    for n in SIZES:
+        r = rows[n] = one_size(n)
+        for name in ("first", "again"):
+            reads, writes, secs = r[f"{name}_reads"], r[f"{name}_writes"], r[f"{name}_s"]
+            print(
+                f"{n:>7} | {name:<6} | {reads:>5.0f} | {writes:>6.0f} | {reads / n:>11.4f} | "
+                f"{(reads + writes) / n:>14.4f} | {secs:>6.2f} | {secs / n * 1000:>8.2f}"
+            )
+    print("(reads exclude the 2 GET /rate_limit per run, which cost no quota; 'first' writes are the")
+    print(" week's reminders, one per issue with a box left, plus the state file; 'again' is the same week)")
+    big = rows[SIZES[-1]]
+    steady = big["again_reads"]
+    worst = big["first_reads"] + MAX_WRITES
+    print()
+    print(f"{SIZES[-1]:,} issues: a scan reads {steady:.0f} times ({steady / SIZES[-1]:.4f} per issue); with the")
+    print(f"weekly workflow's max-writes {MAX_WRITES} it needs at most {worst:.0f} requests (plus one permission read")
+    print(f"per author of an issue written to): {'fits' if worst < HOURLY else 'DOES NOT FIT'} GITHUB_TOKEN's")
+    print(f"{HOURLY:,} requests an hour ({worst / HOURLY:.0%} of it), leaving the rest to the per-issue events.")
+
+
+def _pygithub() -> str:
+    from importlib.metadata import version
+
+    return version("PyGithub")
+
+
+if __name__ == "__main__":
+    main()
