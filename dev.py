@@ -38,7 +38,7 @@ def setup() -> None:
         return
     if not PY.exists():
         venv.create(VENV, with_pip=True)
-    spec = f"{ROOT}[dev,report,invite]"
+    spec = f"{ROOT}[dev]"
     if sh(PY, "-m", "pip", "install", "-q", "uv", check=False) == 0:
         sh(BIN / "uv", "pip", "install", "-q", "--python", PY, "-e", spec)
     else:
