@@ -16,6 +16,7 @@ from pathlib import Path
 from incident_kit import resources
 from incident_kit.config import Config, parse_config
 from incident_kit.local_backend import LocalRepository
+from incident_kit.notify import NotifySecrets
 from incident_kit.reconcile import Budget, Event, reconcile
 from incident_kit.story import STORY, TITLE
 
@@ -40,7 +41,9 @@ postmortem:
 """
 
 
-def run_demo(out: Path, config: Config | None = None) -> int:
+def run_demo(out: Path, config: Config | None = None, secrets: NotifySecrets | None = None) -> int:
+    """Walk the story; with ``config.notify`` and ``secrets`` it also tells people (tests point
+    both at loopback servers)."""
     config = config or parse_config(DEMO_SETTINGS, "demo settings")
     if (out / "repo").exists():
         shutil.rmtree(out / "repo")  # every demo starts from an empty sandbox
@@ -72,9 +75,19 @@ def run_demo(out: Path, config: Config | None = None) -> int:
             budget=budget,
             event=event,
             now=clock["now"],
+            secrets=secrets,
         )
         again = Budget(limit=50)
-        reconcile(repo, number, config=config, bot_login=repo.bot_login, budget=again, event=event, now=clock["now"])
+        reconcile(
+            repo,
+            number,
+            config=config,
+            bot_login=repo.bot_login,
+            budget=again,
+            event=event,
+            now=clock["now"],
+            secrets=secrets,
+        )
         issue = repo.get_issue(number)
         ev = outcome.evaluation
         status = next(c for c in repo.list_comments(number) if c.author == repo.bot_login)
