@@ -638,3 +638,46 @@ def test_needs_facts_only_when_the_status_comment_could_tell(blank: str) -> None
 def test_weekly_settings_reach_the_plan() -> None:
     cfg = parse_config("weekly:\n  sections: [Record]\n  close-when-done: false\n")
     assert cfg.weekly.sections == ("Record",) and not cfg.weekly.close_when_done
+
+
+def test_pacer_keeps_content_writes_under_githubs_secondary_limit() -> None:
+    clock = {"t": 0.0}
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock["t"] += seconds
+
+    pacer = weekly_scan.Pacer(per_minute=75, clock=lambda: clock["t"], sleep=sleep)
+    for _ in range(75):
+        pacer.wait()
+        clock["t"] += 0.1  # a burst: 75 writes in 7.5 s
+    assert slept == []
+    pacer.wait()  # the 76th waits until the first leaves the minute
+    assert slept == [pytest.approx(52.5)]
+    starts: list[float] = []
+    for _ in range(200):
+        pacer.wait()
+        starts.append(clock["t"])
+        clock["t"] += 0.1
+    assert all(sum(1 for s in starts if t <= s < t + 60) <= 75 for t in starts)
+
+
+def test_reminder_and_digest_fit_in_one_github_body(blank: str) -> None:
+    from incident_kit.weekly import MAX_BODY, render_digest, render_reminder
+
+    many = blank + "\n## More\n" + "\n".join(f"- [ ] extra box {k} @someone #12 " + "x" * 150 for k in range(3000))
+    cfg = Config()
+    big = issue(many)
+    a = assess(big, read_incident(big, cfg), cfg, MONDAY)
+    text = render_reminder(a, "2026-W49")
+    assert len(text) <= MAX_BODY and "…and " in text and "@someone" not in text
+    crowd = [
+        assess(i, read_incident(i, cfg), cfg, MONDAY)
+        for i in (
+            IssueData(k, "t" * 200, one_box_left(blank), "open", None, ("incident",), (), "alice", CREATED, None, "")
+            for k in range(1, 400)
+        )
+    ]
+    digest = render_digest(crowd, [], {}, week="2026-W49", now=MONDAY, config=cfg)
+    assert len(digest) <= MAX_BODY and "…and 299 more" in digest

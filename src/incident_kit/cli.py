@@ -132,7 +132,7 @@ def _weekly(args: argparse.Namespace) -> int:
 
     from incident_kit.config import DEFAULT_PATH, ConfigError, load_config
     from incident_kit.port import PortError, Repository
-    from incident_kit.weekly_scan import cli_text, scan
+    from incident_kit.weekly_scan import Pacer, cli_text, scan
 
     now = _created(args.now) if args.now else None
     if args.now and now is None:
@@ -185,7 +185,9 @@ def _weekly(args: argparse.Namespace) -> int:
             return _fail(str(exc))
         bot_login, max_writes, dry_run = env.bot_login, env.max_writes, env.dry_run
     try:
-        report = scan(repo, config, bot_login=bot_login, max_writes=max_writes, dry_run=dry_run, now=now)
+        # Against GitHub, comments and issues are spaced to stay under its secondary rate limit.
+        pacer = None if args.local else Pacer()
+        report = scan(repo, config, bot_login=bot_login, max_writes=max_writes, dry_run=dry_run, now=now, pacer=pacer)
     except PortError as exc:
         print(f"incident-kit: weekly check: {exc}", file=sys.stderr)
         return EXIT_FINDINGS

@@ -282,7 +282,8 @@ def _notify(
         roles={r.key: r.handles for r in incident.roles},
         resolved=plan.evaluation.phase.at_least(Phase.RESOLVED) and plan.evaluation.phase is not Phase.NOT_INCIDENT,
         announcement=_announcement(repo, issue, comments, incident, config, bot_login),
-        postmortem_times=tuple(in_zones(invite.start, zones)) if invite is not None and not invite.cancelled else (),
+        # A cancelled meeting keeps its times: the cancellation says which meeting is off.
+        postmortem_times=tuple(in_zones(invite.start, zones)) if invite is not None else (),
         google_link=google_link(invite) if invite is not None and not invite.cancelled else "",
         invite_uid=invite.uid if invite is not None else "",
         invite_sequence=invite.sequence if invite is not None else -1,

@@ -22,6 +22,9 @@ read per author of an issue that gets a write, and one request per write.
 from __future__ import annotations
 
 import copy
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -84,6 +87,35 @@ class ScanReport:
     notes: list[str] = field(default_factory=list)
 
 
+class Pacer:
+    """Keeps content-creating writes (issues, comments) under GitHub's secondary limit of 80 a
+    minute: a burst of up to ``per_minute`` goes at once, then each waits for a slot.
+    https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits
+    """
+
+    def __init__(
+        self,
+        per_minute: int = 75,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_minute, self.clock, self.sleep = per_minute, clock, sleep
+        self.recent: deque[float] = deque()
+        self.waited = 0.0
+
+    def wait(self) -> None:
+        now = self.clock()
+        while self.recent and now - self.recent[0] >= 60.0:
+            self.recent.popleft()
+        if len(self.recent) >= self.per_minute:
+            pause = 60.0 - (now - self.recent[0])
+            self.sleep(pause)
+            self.waited += pause
+            self.recent.popleft()
+            now = self.clock()
+        self.recent.append(now)
+
+
 class _Stop(Exception):
     """The write budget is spent: stop here, and let the next run start at this issue."""
 
@@ -100,7 +132,9 @@ def scan(
     max_writes: int,
     dry_run: bool = False,
     now: datetime | None = None,
+    pacer: Pacer | None = None,
 ) -> ScanReport:
+    """One weekly check. ``pacer`` spaces out content-creating writes (pass one against GitHub)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     tz = config.timezone
     week = iso_week(now, tz)
@@ -123,7 +157,7 @@ def scan(
         report.notes.append(problem)
     state = copy.deepcopy(old)
     since = report.since = old.last_success
-    run = _Run(repo, config, bot_login, report, state, now)
+    run = _Run(repo, config, bot_login, report, state, now, pacer)
 
     issues = run.list_issues(since)
     incidents = {n: issue for n, issue in issues.items() if not run.take_followup(issue)}
@@ -185,16 +219,17 @@ class _Run:
     """The state of one scan: caches of permissions, status comments and assignability."""
 
     def __init__(
-        self, repo: Repository, config: Config, bot_login: str, report: ScanReport, state: WeeklyState, now: datetime
+        self,
+        repo: Repository,
+        config: Config,
+        bot_login: str,
+        report: ScanReport,
+        state: WeeklyState,
+        now: datetime,
+        pacer: Pacer | None,
     ) -> None:
-        self.repo, self.config, self.bot, self.report, self.state, self.now = (
-            repo,
-            config,
-            bot_login,
-            report,
-            state,
-            now,
-        )
+        self.repo, self.config, self.bot, self.report = repo, config, bot_login, report
+        self.state, self.now, self.pacer = state, now, pacer
         self.permissions: dict[str, str] = {}
         self.status: dict[int, dict[str, Any]] = {}
         self.assignable: dict[str, bool] = {}
@@ -326,6 +361,7 @@ class _Run:
                 if not self._take(f"open a follow-up issue of #{number}: {title}", number):
                     continue
                 assignees = [h for h in item.handles if self.can_assign(h)]
+                self._pace()
                 created = self.repo.create_issue(
                     title, followup_body(issue, item), [self.config.labels.improvement], assignees
                 )
@@ -347,6 +383,7 @@ class _Run:
         if remind:
             body = render_reminder(a, week)
             if self._take(f"remind #{number} ({len(a.open_items)} boxes left)", number):
+                self._pace()
                 comment = self.repo.create_comment(number, body)
                 self.state.reminded[number] = week
                 self.report.reminders.append(number)
@@ -360,6 +397,7 @@ class _Run:
                 if self._take(f"close #{number} as completed", number):
                     self.repo.close_issue(number, "completed")
                     self._take(f"say why #{number} was closed", number)
+                    self._pace()
                     self.repo.create_comment(number, render_done(a))
                     self.report.closed.append(number)
                     self.report.log.append(f"#{number}: every box done, follow-ups closed: closed as completed")
@@ -367,6 +405,10 @@ class _Run:
                 budget.skipped.append(f"close #{number} (needs 2 writes; the next run continues)")
                 raise _Stop(number)
         return a
+
+    def _pace(self) -> None:
+        if self.pacer is not None:
+            self.pacer.wait()
 
     def _take(self, what: str, number: int) -> bool:
         budget = self.report.budget
@@ -524,7 +566,15 @@ def run_action(env: gha.ActionEnv, repo: Repository | None = None, now: datetime
         gha.annotation("error", "incident-kit settings", str(exc))
         return 1
     try:
-        report = scan(repo, config, bot_login=env.bot_login, max_writes=env.max_writes, dry_run=env.dry_run, now=now)
+        report = scan(
+            repo,
+            config,
+            bot_login=env.bot_login,
+            max_writes=env.max_writes,
+            dry_run=env.dry_run,
+            now=now,
+            pacer=Pacer(),  # comments and issues spaced under GitHub's secondary rate limit
+        )
     except PortError as exc:
         gha.annotation("error", "incident-kit GitHub API", f"weekly check: {exc}")
         gha.append_summary(env.summary_path, f"### incident-kit weekly check\n\nGitHub API error: {_md(str(exc))}\n")
@@ -586,4 +636,4 @@ def cli_text(report: ScanReport, repo: Repository, show_digest: bool) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["ScanReport", "cli_text", "run_action", "scan", "summary_markdown"]
+__all__ = ["Pacer", "ScanReport", "cli_text", "run_action", "scan", "summary_markdown"]
