@@ -742,3 +742,45 @@ def test_a_japanese_title_with_a_line_break_stays_one_header(inbox: tuple[Inbox,
     assert sorted(mail.rcpt_tos) == ["ceo@example.com", "ops@example.com"]
     assert mail.message["Subject"] == "Incident: 決済が失敗する Bcc: everyone@example.com (octo/app#12)"
     assert mail.message["Bcc"] is None
+
+
+# ---------------------------------------------------------------- the demo, telling people
+
+
+def test_demo_walk_tells_each_fact_exactly_once(inbox: tuple[Inbox, int], slack: SlackReceiver, tmp_path: Path) -> None:
+    """The local-backend demo with both channels on loopback: each announcement goes out once,
+    the report PDF and the calendar invite attached where the template asks."""
+    from incident_kit.config import parse_config
+    from incident_kit.demo import DEMO_SETTINGS, run_demo
+
+    handler, port = inbox
+    settings = DEMO_SETTINGS + (
+        "notify:\n"
+        "  slack:\n"
+        "    call-link: https://example.slack.com/huddle/T0/C0\n"
+        "  email:\n"
+        "    from: incidents@example.com\n"
+        "    host: 127.0.0.1\n"
+        f"    port: {port}\n"
+        "    security: none\n"
+    )
+    config = parse_config(settings, "demo settings")
+    secrets = NotifySecrets(slack_webhook=slack.url)
+    assert run_demo(tmp_path, config, secrets) == 0
+    heads = [str(p.get("text", "")) for p in slack.posts]
+    # Declared, resolved and the postmortem once each; the report once per committed version
+    # (steps 6 and 7 each commit a new one).
+    assert sum(h.startswith("\U0001f6a8 Incident declared") for h in heads) == 1, heads
+    assert sum("Incident resolved" in h for h in heads) == 1, heads
+    assert sum("ostmortem" in h for h in heads) == 1, heads
+    subjects = [str(m.message["Subject"]) for m in handler.mails]
+    others = [s for s in subjects if "Incident report" not in s]
+    assert len(others) == len(set(others)) == 3, subjects  # announcement, resolution, invite
+    invites = [m for m in handler.mails if any(p.get_content_type() == "text/calendar" for p in m.message.walk())]
+    assert len(invites) == 1
+    calendar = next(p for p in invites[0].message.walk() if p.get_content_type() == "text/calendar")
+    assert calendar.get_param("method") == "REQUEST"
+    reports = [m for m in handler.mails if any(p.get_content_type() == "application/pdf" for p in m.message.walk())]
+    assert len(reports) == 2  # the version of step 6 and the one with the action items of step 7
+    # Running the whole demo again against the same servers starts a new sandbox (new facts),
+    # but re-runs within it sent nothing twice: the counts above hold per walk.

@@ -182,20 +182,22 @@ def told(state: dict[str, Any]) -> dict[str, list[str]]:
 
 def sent_lines(state: dict[str, Any]) -> list[str]:
     """What was announced to whom and when, oldest first: lines for the status comment."""
-    rows: list[tuple[str, str]] = []
-    for channel in (SLACK, EMAIL):
-        for entry in channel_record(state, channel).values():
+    rows: list[tuple[str, int, str, str]] = []
+    for order, channel in enumerate((SLACK, EMAIL)):
+        for key, entry in channel_record(state, channel).items():
             if not isinstance(entry, dict) or entry.get("in") or not entry.get("to"):
                 continue
             when = str(entry.get("t", ""))
             stamp = f"{when[5:7]}/{when[8:10]} {when[11:16]} UTC" if len(when) >= 16 else "time unknown"
             what = str(entry.get("w", "message"))
             if channel == SLACK:
-                rows.append((when, f"Slack: {what} ({stamp})"))
+                line = f"Slack: {what} ({stamp})"
             else:
-                rows.append((when, f"E-mail to {', '.join(_names(entry.get('to')))}: {what} ({stamp})"))
-    rows.sort(key=lambda row: row[0])
-    return [line for _, line in rows]
+                line = f"E-mail to {', '.join(_names(entry.get('to')))}: {what} ({stamp})"
+            rows.append((when, order, str(key), line))
+    # By time, then channel, then fact: never by dict order (the stored state comes back key-sorted).
+    rows.sort()
+    return [row[3] for row in rows]
 
 
 # ---------------------------------------------------------------- planning

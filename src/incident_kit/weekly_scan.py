@@ -33,7 +33,17 @@ from incident_kit import gha
 from incident_kit.config import Config, ConfigError
 from incident_kit.followup import followup_of
 from incident_kit.model import Incident
-from incident_kit.port import TRUSTED_PERMISSIONS, Conflict, IssueData, NotFound, PortError, RateLimit, Repository
+from incident_kit.port import (
+    TRUSTED_PERMISSIONS,
+    Conflict,
+    Forbidden,
+    IssueData,
+    NotFound,
+    PortError,
+    RateLimit,
+    Repository,
+    TooManyRetries,
+)
 from incident_kit.reconcile_budget import Budget
 from incident_kit.status import find_status_comment, read_state
 from incident_kit.weekly import (
@@ -169,7 +179,14 @@ def scan(
     try:
         for number in rotation(incidents, old.cursor):
             current = number
-            assessments[number] = run.one(incidents[number])
+            try:
+                assessments[number] = run.one(incidents[number])
+            except (Forbidden, TooManyRetries):
+                raise  # the token or GitHub itself: nothing else would work either
+            except PortError as exc:
+                # This issue only (deleted meanwhile, a body GitHub refused): the others go on,
+                # and a stuck issue never blocks the rest of the scan week after week.
+                report.notes.append(f"#{number}: {exc}; the next run tries again")
     except _Stop as stop:
         report.stopped_at = stop.number
     except PortError as exc:
@@ -380,7 +397,7 @@ class _Run:
             a = self.assess(issue)
         if any(not f.recorded for f in a.followups):
             self._record(issue)
-        if remind:
+        if remind and a.remind:
             body = render_reminder(a, week)
             if self._take(f"remind #{number} ({len(a.open_items)} boxes left)", number):
                 self._pace()
@@ -436,6 +453,7 @@ class _Run:
             event=Event("schedule"),
             now=self.now,
             add_state={"followups": entries},
+            dry_run=budget.dry_run,
         )
         plan = outcome.plan
         wrote = any("status comment" in what for what in budget.done[done_before:])
