@@ -159,10 +159,21 @@ def render_status(view: StatusView) -> str:
         postmortem=view.postmortem,
         followups=_followups(view.state),
         timeline=view.timeline,
+        told=_told(view.state),
         # Already safe inside an HTML comment (see state_json); escaping would break the JSON.
         state_json=Markup(state_json(view.state)),
     )
     return fit(text, view)
+
+
+def _told(state: dict[str, Any]) -> dict[str, list[str]]:
+    """Who heard about the incident and its end (the template's two "Announce" boxes)."""
+    notify = state.get("notify")
+    if not isinstance(notify, dict):
+        return {"announcement": [], "resolved": []}
+    from incident_kit.notify import told
+
+    return told(notify)
 
 
 def _followups(state: dict[str, Any]) -> list[dict[str, Any]]:
