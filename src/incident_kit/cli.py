@@ -306,14 +306,9 @@ def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
     }
 
 
-def _invite(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+def _inputs(args: argparse.Namespace) -> tuple[Any, datetime, str] | int:
+    """The settings, the creation time and the body a file command works on, or its exit code."""
     from incident_kit.config import DEFAULT_PATH, ConfigError, load_config
-    from incident_kit.invite import plan_invite
-    from incident_kit.model import IssueContext
-    from incident_kit.parse import parse_incident
-    from incident_kit.rules import evaluate
 
     try:
         config = load_config(args.config or DEFAULT_PATH)
@@ -325,6 +320,21 @@ def _invite(args: argparse.Namespace) -> int:
     body = _read_body(args.file)
     if body is None:
         return EXIT_USAGE
+    return config, created, body
+
+
+def _invite(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from incident_kit.invite import plan_invite
+    from incident_kit.model import IssueContext
+    from incident_kit.parse import parse_incident
+    from incident_kit.rules import evaluate
+
+    inputs = _inputs(args)
+    if isinstance(inputs, int):
+        return inputs
+    config, created, body = inputs
     now = datetime.now(UTC)
     incident = parse_incident(body, reference=created, video_hosts=config.video.hosts)
     if incident.postmortem.error:
@@ -368,20 +378,13 @@ def _report(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from incident_kit.config import DEFAULT_PATH, ConfigError, load_config
     from incident_kit.local_backend import LocalRepository
     from incident_kit.reconcile import Budget, Event, reconcile
 
-    try:
-        config = load_config(args.config or DEFAULT_PATH)
-    except ConfigError as exc:
-        return _fail(str(exc))
-    created = _created(args.created_at)
-    if created is None:
-        return _fail(f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z")
-    body = _read_body(args.file)
-    if body is None:
-        return EXIT_USAGE
+    inputs = _inputs(args)
+    if isinstance(inputs, int):
+        return inputs
+    config, created, body = inputs
     comments: list[dict[str, Any]] = []
     if args.comments:
         try:

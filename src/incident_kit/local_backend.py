@@ -133,20 +133,7 @@ class LocalRepository:
         raw = self._load()["issues"].get(str(number))
         if raw is None:
             raise NotFound(f"issue #{number} does not exist in {self.full_name}")
-        return IssueData(
-            number=raw["number"],
-            title=raw["title"],
-            body=raw["body"],
-            state=raw["state"],
-            state_reason=raw["state_reason"],
-            labels=tuple(raw["labels"]),
-            assignees=tuple(raw["assignees"]),
-            author=raw["author"],
-            created_at=_dt(raw["created_at"]) or self._clock(),
-            closed_at=_dt(raw["closed_at"]),
-            html_url=self._url("issues", number),
-            updated_at=_dt(raw["updated_at"]),
-        )
+        return self._listed(raw)
 
     def list_comments(self, number: int) -> list[CommentData]:
         self.stats.reads += 1
