@@ -12,7 +12,10 @@ so a write. Two runs per size:
 Prints requests (reads excluding the free ``GET /rate_limit``, writes), requests per issue and
 wall time, then checks the budget that matters: GITHUB_TOKEN has 1,000 requests an hour per
 repository, shared by every workflow, and the weekly job's writes are capped by max-writes
-(200 in workflows/incident-kit-weekly.yml). Run: ``.venv/bin/python bench/bench_weekly.py``.
+(200 in workflows/incident-kit-weekly.yml). Writes are not paced here (no ``Pacer``): against
+GitHub, content-creating writes beyond 75 in a minute wait for a slot (its secondary limit is
+80 a minute), which adds up to about a minute per 75 writes past the first 75, never requests.
+Run: ``.venv/bin/python bench/bench_weekly.py``.
 """
 
 from __future__ import annotations

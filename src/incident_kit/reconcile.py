@@ -14,8 +14,8 @@ from typing import Any
 
 from incident_kit.attachments import Fetch
 from incident_kit.commit import Committed, commit_file
-from incident_kit.local_backend import blob_sha
 from incident_kit.config import Config
+from incident_kit.local_backend import blob_sha
 from incident_kit.model import Finding, Phase, Severity
 from incident_kit.notify import NotifySecrets
 from incident_kit.plan import LABEL_STYLE, Extras, Failure, Plan, Snapshot, plan_issue, timeline_view
