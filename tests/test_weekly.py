@@ -681,3 +681,15 @@ def test_reminder_and_digest_fit_in_one_github_body(blank: str) -> None:
     ]
     digest = render_digest(crowd, [], {}, week="2026-W49", now=MONDAY, config=cfg)
     assert len(digest) <= MAX_BODY and "…and 299 more" in digest
+
+
+def test_digest_shows_time_to_first_aid_and_the_team_target(fake: FakeGitHub, blank: str, tmp_path: Path) -> None:
+    """The figures of the timeline issue reach the digest: per incident, the median, half of it."""
+    for title, start, done in (("A", "11/02 10:00", "11/02 10:40"), ("B", "11/05 08:00", "11/05 09:20")):
+        body = edits.fill_slot(one_box_left(blank), "Start this incident", start)
+        body = edits.fill_slot(body, "Finish first aid", done)
+        fake.create_issue(REPO, title, body, user="alice", labels=["incident"], created_at=CREATED)
+    code, out, summary = weekly(fake, tmp_path, MONDAY)
+    assert "### Time to first aid" in summary
+    assert "- #1: 40 min" in summary and "- #2: 1 h 20 min" in summary
+    assert "Team median: **1 h** over 2 incidents; the target for the next one is half of it: **30 min**." in summary

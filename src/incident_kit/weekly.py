@@ -646,6 +646,7 @@ def render_digest(
             "Waiting for a maintainer to confirm (opened by people without triage access, so the weekly "
             f"check leaves them alone): {', '.join(f'#{n}' for n in sorted(waiting))}.",
         ]
+    lines += _first_aid_section(assessments, config)
     rows = trend_rows(trend, ref, tz)
     top = max((n for _, n in rows), default=0) or 1
     lines += ["", f"### Incidents per month (last {TREND_MONTHS})", "", "| Month | Incidents | |", "|---|---|---|"]
@@ -657,6 +658,31 @@ def render_digest(
         "seen; boxes the bot fulfils (labels, invite, report) count as done once done.</sub>",
     ]
     return fit("\n".join(lines) + "\n")
+
+
+def _first_aid_section(assessments: list[Assessment], config: Config) -> list[str]:
+    """Time to first aid per incident, from the Record section's own timeline (the body the scan
+    already has: no extra request), the team's median, and the target the postmortem asks for."""
+    from statistics import median
+
+    from incident_kit.figures import duration, moments
+
+    measured: list[tuple[int, float]] = []
+    for a in assessments:
+        m = moments(a.incident, a.issue.created_at, [], config.labels.improvement)
+        if m.first_aid_done is not None and m.first_aid_done >= m.start:
+            measured.append((a.number, (m.first_aid_done - m.start) / timedelta(minutes=1)))
+    if not measured:
+        return []
+    middle = median(minutes for _, minutes in measured)
+    lines = ["", "### Time to first aid", ""]
+    lines += [f"- #{n}: {duration(minutes)}" for n, minutes in sorted(measured)[:MAX_DIGEST_ROWS]]
+    lines += [
+        "",
+        f"Team median: **{duration(middle)}** over {len(measured)} incident{'s' if len(measured) != 1 else ''}; "
+        f"the target for the next one is half of it: **{duration(middle / 2)}**.",
+    ]
+    return lines
 
 
 def week_start(moment: datetime, timezone: str = "UTC") -> datetime:
