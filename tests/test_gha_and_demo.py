@@ -120,6 +120,10 @@ def test_demo_walks_an_incident_on_the_local_backend(tmp_path: Path) -> None:
     assert "Assignees: alice, bob" in roles
     assert "Labels: incident\n" in video.replace("  \n", "\n")
     assert "Labels: incident-improvement" in resolved and "postmortem-scheduled" in resolved
+    # The weekly check runs after the story: a follow-up opened, a reminder, and the same week again: nothing.
+    assert "weekly check (2026-11-30 06:17 UTC): wrote open a follow-up issue of #1" in res.stdout
+    assert "the same week again wrote: nothing" in res.stdout
+    assert "remind #1" in res.stdout
     reports = list((tmp_path / "repo" / "files" / "main" / "incidents").rglob("*.pdf"))
     assert len(reports) == 1 and reports[0].read_bytes().startswith(b"%PDF")
     assert list((tmp_path / "repo" / "files" / "main" / "incidents").rglob("postmortem.ics"))

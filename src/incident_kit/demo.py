@@ -113,5 +113,23 @@ def run_demo(out: Path, config: Config | None = None, secrets: NotifySecrets | N
             f"## Status comment\n\n{status.body}\n\n## Issue body\n\n{issue.body}\n",
             encoding="utf-8",
         )
+    _weekly(repo, config, out, clock["now"])
     print(f"What happened at each step: {out}/step-*.md")
     return 0
+
+
+def _weekly(repo: LocalRepository, config: Config, out: Path, last: datetime) -> None:
+    """The scheduled weekly check, the Monday after the story, run twice in that week."""
+    from datetime import timedelta
+
+    from incident_kit.weekly_scan import cli_text, scan
+
+    monday = (last + timedelta(days=7 - last.weekday())).replace(hour=6, minute=17)
+    first = scan(repo, config, bot_login=repo.bot_login, max_writes=50, now=monday)
+    again = scan(repo, config, bot_login=repo.bot_login, max_writes=50, now=monday + timedelta(days=2))
+    text = cli_text(first, repo, True)
+    print(
+        f"weekly check ({monday:%Y-%m-%d %H:%M} UTC): wrote {', '.join(first.budget.done + first.state_budget.done) or 'nothing'}"
+    )
+    print(f"  the same week again wrote: {', '.join(again.budget.done + again.state_budget.done) or 'nothing'}\n")
+    (out / "weekly.md").write_text(text + "\n", encoding="utf-8")
