@@ -128,7 +128,7 @@ def test_demo_walks_an_incident_on_the_local_backend(tmp_path: Path) -> None:
     assert len(reports) == 1 and reports[0].read_bytes().startswith(b"%PDF")
     assert list((tmp_path / "repo" / "files" / "main" / "incidents").rglob("postmortem.ics"))
     state = json.loads((tmp_path / "repo" / "repo.json").read_text())
-    comments = [c for c in state["comments"] if c["author"] == "incident-kit[bot]"]
+    comments = [c for c in state["comments"] if c["author"] == "incident-kit[bot]" and MARKER in c["body"]]
     assert len(comments) == 1  # one status comment, edited in place all along
     # Running the demo again starts from a clean sandbox and ends the same way.
     again = subprocess.run(

@@ -128,8 +128,7 @@ def _weekly(repo: LocalRepository, config: Config, out: Path, last: datetime) ->
     first = scan(repo, config, bot_login=repo.bot_login, max_writes=50, now=monday)
     again = scan(repo, config, bot_login=repo.bot_login, max_writes=50, now=monday + timedelta(days=2))
     text = cli_text(first, repo, True)
-    print(
-        f"weekly check ({monday:%Y-%m-%d %H:%M} UTC): wrote {', '.join(first.budget.done + first.state_budget.done) or 'nothing'}"
-    )
+    wrote = ", ".join(first.budget.done + first.state_budget.done) or "nothing"
+    print(f"weekly check ({monday:%Y-%m-%d %H:%M} UTC): wrote {wrote}")
     print(f"  the same week again wrote: {', '.join(again.budget.done + again.state_budget.done) or 'nothing'}\n")
     (out / "weekly.md").write_text(text + "\n", encoding="utf-8")
