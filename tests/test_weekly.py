@@ -534,25 +534,28 @@ def test_the_event_path_does_not_import_the_scan() -> None:
 
 
 def test_local_backend_demo_directory_dry_run_then_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The demo itself ends with the weekly check of 2026-11-30 (W49): a follow-up and a reminder.
     assert cli.main(["demo", "--out", str(tmp_path)]) == 0
-    before = (tmp_path / "repo" / "repo.json").read_bytes()
-    capsys.readouterr()
-    now = "2026-11-30T06:17:00Z"
-    assert cli.main(["weekly", "--local", str(tmp_path), "--dry-run", "--now", now, "--digest"]) == 0
-    out = capsys.readouterr().out
-    assert (tmp_path / "repo" / "repo.json").read_bytes() == before
-    assert "#1: would open a follow-up issue of #1: Add a one-click rollback job to the deploy workflow" in out
-    assert "#1: would remind #1" in out and "## Incident digest, 2026-W49" in out
-    assert cli.main(["weekly", "--local", str(tmp_path), "--now", now]) == 0
-    out = capsys.readouterr().out
-    assert "#1: opened follow-up issue #2" in out and "#1: reminded @alice @bob @carol @dave" in out
     repo = LocalRepository(tmp_path / "repo")
     [fu] = [i for i in repo.list_issues(("incident-improvement",), "all") if read_marker(i.body)]
     assert fu.author == repo.bot_login and fu.number == 2
     # Vague: "Everyone should be careful when editing config" got no issue, a request to rewrite.
     reminder = next(c for c in repo.list_comments(1) if c.body.startswith(REMINDER_MARKER))
     assert "action-item-vague" in reminder.body
-    assert cli.main(["weekly", "--local", str(tmp_path), "--now", "2026-12-02T06:17:00Z"]) == 0
+    before = (tmp_path / "repo" / "repo.json").read_bytes()
+    capsys.readouterr()
+    # The next week, from the command line: a dry run changes nothing and says what it would do.
+    now = "2026-12-07T06:17:00Z"
+    assert cli.main(["weekly", "--local", str(tmp_path), "--dry-run", "--now", now, "--digest"]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "repo" / "repo.json").read_bytes() == before
+    assert "#1: would remind #1" in out and "## Incident digest, 2026-W50" in out
+    assert "would open a follow-up" not in out  # the demo's follow-up is found again, not reopened
+    assert cli.main(["weekly", "--local", str(tmp_path), "--now", now]) == 0
+    out = capsys.readouterr().out
+    assert "#1: reminded @alice @bob @carol @dave" in out
+    assert len([i for i in repo.list_issues(("incident-improvement",), "all") if read_marker(i.body)]) == 1
+    assert cli.main(["weekly", "--local", str(tmp_path), "--now", "2026-12-09T06:17:00Z"]) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert cli.main(["weekly", "--local", str(tmp_path / "nowhere")]) == 2
 
