@@ -202,3 +202,30 @@ def test_a_strangers_state_block_changes_nothing(fake: FakeGitHub, template: str
     mallory = next(c for c in fake.comments(REPO, w.number) if c["user"]["login"] == "mallory")
     assert "fixed everything" in mallory["body"]  # untouched: the bot never edits others' comments
     assert re.search(r"@alice answered", w.status())
+
+
+def test_dropped_label_and_close_runs_are_attributed_from_the_events_api(
+    fake: FakeGitHub, template: str, tmp_path: Path
+) -> None:
+    import github
+
+    w = opened(fake, tmp_path, None, template)
+    fake.add_token("carol-token", "carol")
+    gh = github.Github(base_url=fake.base_url, auth=github.Auth.Token("carol-token"), retry=None)
+    fake.now = at(9, 20)
+    gh.get_repo(REPO).get_issue(w.number).add_to_labels("sev1")  # the labeled run was dropped
+    fake.now = at(9, 30)
+    gh.get_repo(REPO).get_issue(w.number).edit(state="closed", state_reason="completed")  # so was this one
+    fake.reset_log()
+    fake.now = at(9, 40)
+    # The next event is someone's comment: it says nothing about who labeled or closed.
+    w.run({"action": "created", "issue": {"number": w.number}, "sender": {"login": "bob"},
+           "comment": {"created_at": "2026-11-20T09:40:00Z"}})
+    assert fake.count("GET", r"/events$") == 1
+    rows = whats(w)
+    assert ("2026-11-20T09:20:00Z", "carol", "added label sev1") in rows
+    assert ("2026-11-20T09:30:00Z", "carol", "closed the issue") in rows
+    # Nothing unexplained any more: the next run does not ask again.
+    fake.reset_log()
+    w.run({"action": "created", "issue": {"number": w.number}, "sender": {"login": "bob"}})
+    assert fake.count("GET", r"/events$") == 0

@@ -26,6 +26,7 @@ from incident_kit.port import (
     CommentData,
     CommitResult,
     Conflict,
+    EventData,
     FileData,
     Forbidden,
     IssueData,
@@ -211,6 +212,28 @@ class GitHubRepository:
             return True
         except NotFound:
             return False
+
+    def list_events(self, number: int) -> list[EventData]:
+        """Raw pages through the requester: PyGithub's listed events complete themselves one GET
+        each when read. At most 5 pages (500 events), which covers any incident's life."""
+        out: list[EventData] = []
+        for page in range(1, 6):
+
+            def fetch(page: int = page) -> list[dict[str, Any]]:
+                _, data = self._gh.requester.requestJsonAndCheck(
+                    "GET", f"{self._repo.url}/issues/{number}/events", parameters={"per_page": 100, "page": page}
+                )
+                return list(data) if isinstance(data, list) else []
+
+            rows = self._call(f"read the events of #{number}", fetch)
+            for raw in rows:
+                subject = (raw.get("label") or {}).get("name") or (raw.get("assignee") or {}).get("login") or ""
+                actor = (raw.get("actor") or {}).get("login")
+                when = _parse_time(raw.get("created_at")) or datetime.now(UTC)
+                out.append(EventData(str(raw.get("event", "")), actor, when, str(subject)))
+            if len(rows) < 100:
+                break
+        return out
 
     def default_branch(self) -> str:
         return str(self._call("read the repository", lambda: self._repo.default_branch))
@@ -448,6 +471,15 @@ def _issue_from_raw(raw: dict[str, Any]) -> IssueData:
 
 
 # ---- end weekly
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
 
 
 def _refused(message: str) -> bool:

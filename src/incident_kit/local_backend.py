@@ -24,6 +24,7 @@ from incident_kit.port import (
     CommentData,
     CommitResult,
     Conflict,
+    EventData,
     FileData,
     IssueData,
     NotFound,
@@ -160,6 +161,11 @@ class LocalRepository:
     def label_exists(self, name: str) -> bool:
         self.stats.reads += 1
         return name in self._load()["labels"]
+
+    def list_events(self, number: int) -> list[EventData]:
+        # The sandbox keeps no event log: nothing to attribute (the recorder then names no one).
+        self.stats.reads += 1
+        return []
 
     def default_branch(self) -> str:
         return str(self._load()["default_branch"])

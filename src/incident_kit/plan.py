@@ -20,7 +20,7 @@ from incident_kit.followup import followup_of  # weekly (issue #6)
 from incident_kit.invite import PostmortemView
 from incident_kit.model import Decision, Finding, Incident, IssueContext, Severity
 from incident_kit.parse import parse_incident
-from incident_kit.port import TRUSTED_PERMISSIONS, CommentData, IssueData
+from incident_kit.port import TRUSTED_PERMISSIONS, CommentData, EventData, IssueData
 from incident_kit.recorder import Change, blank_facts, facts, record
 from incident_kit.rules import Evaluation, evaluate
 from incident_kit.status import (
@@ -59,6 +59,7 @@ class Snapshot:
     event_at: datetime | None = None  # when the event happened (the payload's time)
     opened: bool = False  # the event is the issue being opened
     meta_event: bool = False  # the sender changed labels, assignees or the state (labeled, closed, ...)
+    events: tuple[EventData, ...] = ()  # the issue's events, read only when a run was dropped
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def _record(
         sender=snap.sender,
         meta_sender=snap.sender if snap.meta_event else None,
         event_at=snap.event_at or snap.now,
+        events=list(snap.events),
         now=snap.now,
         bot=snap.bot_login,
         extra=list(extras.recorded) if extras else None,

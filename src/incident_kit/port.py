@@ -45,6 +45,16 @@ class CommentData:
 
 
 @dataclass(frozen=True)
+class EventData:
+    """One entry of an issue's events API: who labeled, assigned, closed or reopened, and when."""
+
+    event: str  # "labeled", "unlabeled", "assigned", "unassigned", "closed", "reopened", ...
+    actor: str | None
+    created_at: datetime
+    subject: str = ""  # the label name or the assignee's login, where the event has one
+
+
+@dataclass(frozen=True)
 class FileData:
     path: str
     content: bytes
@@ -143,6 +153,10 @@ class Repository(Protocol):
     def close_issue(self, number: int, reason: str) -> None: ...
 
     def default_branch(self) -> str: ...
+
+    def list_events(self, number: int) -> list[EventData]:
+        """The issue's events (labels, assignees, closing), oldest first."""
+        ...
 
     def get_file(self, path: str, branch: str | None = None) -> FileData | None:
         """A file on a branch (None: the default branch, without asking which it is), or None."""

@@ -114,6 +114,10 @@ def reconcile(
         meta_event=event.name == "issues"
         and event.action in ("labeled", "unlabeled", "assigned", "unassigned", "closed", "reopened"),
     )
+    if _unexplained_meta_change(issue, comments, bot_login, snap.meta_event):
+        # Labels, assignees or the state changed since the bot last looked, and this event does not
+        # say who did it (a run was dropped): ask the events API rather than name no one.
+        snap = replace(snap, events=tuple(repo.list_events(number)))
     plan = plan_issue(snap, config, part)
     if plan.relevant and plan.trusted and plan.evaluation is not None:
         # Ask about assignability only for investigators that are not assigned yet.
@@ -156,6 +160,21 @@ def reconcile(
         outcome.failures = (*outcome.failures, outcome.report_failure)
     _apply(repo, issue.number, issue.body, plan, budget, outcome)
     return outcome
+
+
+def _unexplained_meta_change(issue: IssueData, comments: list[CommentData], bot_login: str, meta_event: bool) -> bool:
+    if meta_event:
+        return False
+    from incident_kit.status import find_status_comment, read_state
+
+    stored = read_state(find_status_comment(comments, bot_login)).get("facts")
+    if not isinstance(stored, dict):
+        return False
+    return (
+        sorted(stored.get("labels", [])) != sorted(issue.labels)
+        or sorted(stored.get("assignees", [])) != sorted(issue.assignees)
+        or stored.get("state") != issue.state
+    )
 
 
 def _report(

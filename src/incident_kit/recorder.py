@@ -18,6 +18,7 @@ from typing import Any
 
 from incident_kit.checklist import item_name
 from incident_kit.model import Incident
+from incident_kit.port import EventData
 from incident_kit.triage import QUESTIONS
 
 MAX_ENTRIES = 300  # keeps the state block well inside GitHub's 65,536-character comment limit
@@ -145,6 +146,7 @@ def record(
     now: datetime,
     bot: str,
     extra: list[Change] | None = None,
+    events: list[EventData] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """New timeline and the snapshot to store.
 
@@ -174,10 +176,29 @@ def record(
         elif body_changed:
             new += [entry(c, now, None) for c in diff(stored, observed) if c.kind not in ("label", "assignee", "state")]
         meta = [c for c in diff(stored, observed) if c.kind in ("label", "assignee", "state")]
-        new += [entry(c, event_at if meta_sender else now, meta_sender) for c in meta]
+        for c in meta:
+            found = _from_events(c, events or []) if not meta_sender else None
+            if found is not None:
+                new.append(entry(c, found.created_at, found.actor))
+            else:
+                new.append(entry(c, event_at if meta_sender else now, meta_sender))
     new += [entry(c, now, bot) for c in diff(observed, desired) + list(extra or [])]
     merged = _dedupe(entries + new)
     return merged[-MAX_ENTRIES:], desired
+
+
+def _from_events(change: Change, events: list[EventData]) -> EventData | None:
+    """The latest issue event that explains a label, assignee or state change (dropped runs)."""
+    if change.kind == "label":
+        wanted, subject = ("labeled" if change.key.startswith("+") else "unlabeled"), change.key[1:]
+    elif change.kind == "assignee":
+        wanted, subject = ("assigned" if change.key.startswith("+") else "unassigned"), change.key[1:]
+    elif change.kind == "state":
+        wanted, subject = ("closed" if change.key == "closed" else "reopened"), ""
+    else:
+        return None
+    matches = [e for e in events if e.event == wanted and (not subject or e.subject == subject)]
+    return matches[-1] if matches else None
 
 
 def _with_body(stored: dict[str, Any], body_facts: dict[str, Any]) -> dict[str, Any]:
