@@ -219,8 +219,14 @@ def test_dropped_label_and_close_runs_are_attributed_from_the_events_api(
     fake.reset_log()
     fake.now = at(9, 40)
     # The next event is someone's comment: it says nothing about who labeled or closed.
-    w.run({"action": "created", "issue": {"number": w.number}, "sender": {"login": "bob"},
-           "comment": {"created_at": "2026-11-20T09:40:00Z"}})
+    w.run(
+        {
+            "action": "created",
+            "issue": {"number": w.number},
+            "sender": {"login": "bob"},
+            "comment": {"created_at": "2026-11-20T09:40:00Z"},
+        }
+    )
     assert fake.count("GET", r"/events$") == 1
     rows = whats(w)
     assert ("2026-11-20T09:20:00Z", "carol", "added label sev1") in rows
