@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,3 +90,30 @@ def job(
 def issue_payload(number: int, sender: str, action: str = "edited", **extra: Any) -> dict[str, Any]:
     """A minimal issues-event payload: only what incident-kit reads (number, sender, changes)."""
     return {"action": action, "issue": {"number": number}, "sender": {"login": sender}, **extra}
+
+
+@contextmanager
+def team_repo(
+    team: tuple[str, ...] = ("alice", "bob", "carol", "dave"), outsiders: tuple[str, ...] = ()
+) -> Iterator[Any]:
+    """A started fake GitHub with REPO, the bot's token, write access for ``team``, and users
+    without access (``outsiders``)."""
+    from fakegithub import FakeGitHub
+
+    with FakeGitHub() as gh:
+        gh.add_token(TOKEN, BOT)
+        gh.add_repo(REPO)
+        for login in team:
+            gh.set_permission(REPO, login, "write")
+        for login in outsiders:
+            gh.add_user(login)
+        yield gh
+
+
+def edit_as(fake: Any, login: str, number: int, body: str) -> None:
+    """A person saves the issue's body through the API with their own token (real PyGithub)."""
+    import github
+
+    fake.add_token(f"{login}-token", login)
+    gh = github.Github(base_url=fake.base_url, auth=github.Auth.Token(f"{login}-token"), retry=None)
+    gh.get_repo(REPO).get_issue(number).edit(body=body)

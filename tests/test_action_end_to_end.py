@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from actionrunner import run_action
 from fakegithub import FakeGitHub
-from ghenv import BOT, REPO, TOKEN
+from ghenv import REPO, TOKEN, team_repo
 from helpers import VIDEO
 
 from incident_kit import edits
@@ -26,11 +26,7 @@ NASTY = 'a"; touch pwned-title; echo "$(touch pwned-subst)" `touch pwned-tick` $
 
 @pytest.fixture()
 def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        gh.add_token(TOKEN, BOT)
-        gh.add_repo(REPO)
-        for login in ("alice", "bob", "carol", "dave"):
-            gh.set_permission(REPO, login, "write")
+    with team_repo() as gh:
         yield gh
 
 

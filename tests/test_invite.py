@@ -14,7 +14,7 @@ import icalendar
 import pytest
 import vobject
 from fakegithub import FakeGitHub
-from ghenv import BOT, REPO, TOKEN, issue_payload, job
+from ghenv import BOT, REPO, edit_as, issue_payload, job, team_repo
 from helpers import VIDEO, check, rules
 
 from incident_kit import edits, runner
@@ -184,11 +184,7 @@ PEOPLE = "people:\n  alice: alice@example.com\n  carol: carol@example.com\nstake
 
 @pytest.fixture()
 def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        gh.add_token(TOKEN, BOT)
-        gh.add_repo(REPO)
-        for login in ("alice", "bob", "carol", "dave"):
-            gh.set_permission(REPO, login, "write")
+    with team_repo() as gh:
         gh.put_file(REPO, ".github/incident-kit.yml", PEOPLE)
         yield gh
 
@@ -209,11 +205,7 @@ def run(fake: FakeGitHub, tmp: Path, n: int) -> tuple[int, dict[str, str]]:
 
 
 def edit(fake: FakeGitHub, n: int, body: str) -> None:
-    import github
-
-    fake.add_token("alice-token", "alice")
-    gh = github.Github(base_url=fake.base_url, auth=github.Auth.Token("alice-token"), retry=None)
-    gh.get_repo(REPO).get_issue(n).edit(body=body)
+    edit_as(fake, "alice", n, body)
 
 
 def status(fake: FakeGitHub, n: int) -> str:

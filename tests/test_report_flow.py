@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fakegithub import FakeGitHub
-from ghenv import BOT, REPO, TOKEN, issue_payload, job
+from ghenv import BOT, REPO, issue_payload, job, team_repo
 from helpers import VIDEO
 
 from incident_kit import edits, runner
@@ -22,11 +22,7 @@ JAPANESE = "決済ページが全ユーザーで500エラーを返した"
 
 @pytest.fixture()
 def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        gh.add_token(TOKEN, BOT)
-        gh.add_repo(REPO)
-        for login in ("alice", "bob", "carol", "dave"):
-            gh.set_permission(REPO, login, "write")
+    with team_repo() as gh:
         yield gh
 
 

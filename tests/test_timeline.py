@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fakegithub import FakeGitHub
-from ghenv import BOT, REPO, TOKEN, job
+from ghenv import BOT, REPO, edit_as, job, team_repo
 from helpers import VIDEO
 
 from incident_kit import edits, runner
@@ -25,12 +25,7 @@ START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 @pytest.fixture()
 def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as gh:
-        gh.add_token(TOKEN, BOT)
-        gh.add_repo(REPO)
-        for login in ("alice", "bob", "carol", "dave", "erin"):
-            gh.set_permission(REPO, login, "write")
-        gh.add_user("mallory")
+    with team_repo(("alice", "bob", "carol", "dave", "erin"), outsiders=("mallory",)) as gh:
         yield gh
 
 
@@ -57,12 +52,8 @@ class Walk:
         self.fake, self.tmp, self.shared, self.number, self.body, self.runs = fake, tmp, shared, number, body, 0
 
     def edit(self, who: str, at: datetime, body: str, *, with_previous: bool = True, run: bool = True) -> None:
-        import github
-
         self.fake.now = at
-        self.fake.add_token(f"{who}-token", who)
-        gh = github.Github(base_url=self.fake.base_url, auth=github.Auth.Token(f"{who}-token"), retry=None)
-        gh.get_repo(REPO).get_issue(self.number).edit(body=body)
+        edit_as(self.fake, who, self.number, body)
         previous, self.body = self.body, body
         if run:
             self.run(edited_payload(self.shared, self.number, who, at, previous if with_previous else None))

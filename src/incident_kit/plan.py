@@ -9,6 +9,7 @@ event, for trust), so re-running it on the same state plans nothing new.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -103,6 +104,13 @@ class Plan:
         )
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(body: str, created_at: datetime, hosts: tuple[str, ...]) -> Incident:
+    """A run plans an issue up to five times (assignees, invite, report, notify, final); the body
+    is the same each time, so it is parsed once. The model is frozen, so sharing it is safe."""
+    return parse_incident(body, reference=created_at, video_hosts=hosts)
+
+
 def is_relevant(issue: IssueData, incident: Incident, config: Config) -> bool:
     return bool(set(issue.labels) & set(config.labels.all)) or incident.template_like
 
@@ -116,7 +124,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
     if followup_of(issue.author, issue.body, snap.bot_login) is not None:
         return Plan(False, "a follow-up issue opened by incident-kit's weekly check, which follows it")
     # ---- end weekly
-    incident = parse_incident(issue.body, reference=issue.created_at, video_hosts=config.video.hosts)
+    incident = _parsed(issue.body, issue.created_at, config.video.hosts)
     if not is_relevant(issue, incident, config):
         return Plan(False, "neither labeled for incident-kit nor written from the incident template")
     status = find_status_comment(snap.comments, snap.bot_login)
@@ -153,7 +161,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
                         investigator.line,
                     )
                 )
-    timeline, snapshot = _record(snap, incident, state, desired, assignees, extras)
+    timeline, snapshot = _record(snap, incident, state, desired, assignees, extras, config.video.hosts)
     for message, line in conflicts(incident, timeline):
         extra.append(Finding("timeline-conflict", Severity.WARNING, message, line))
     if extra:
@@ -222,6 +230,7 @@ def _record(
     desired: set[str],
     new_assignees: list[str],
     extras: Extras | None,
+    config_hosts: tuple[str, ...],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The bot's recorded timeline after this run, and the facts snapshot to store with it."""
     issue = snap.issue
@@ -229,7 +238,7 @@ def _record(
     after = facts(incident, frozenset(desired), tuple(issue.assignees) + tuple(new_assignees), issue.state)
     previous = None
     if snap.previous_body is not None:
-        before = parse_incident(snap.previous_body, reference=issue.created_at)
+        before = _parsed(snap.previous_body, issue.created_at, config_hosts)
         previous = facts(before, issue.labels, issue.assignees, issue.state)
     if not isinstance(state.get("facts"), dict):
         # First sight of the issue: compare with the blank template, so what the reporter wrote

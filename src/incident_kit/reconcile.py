@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_kit.attachments import Fetch
 from incident_kit.commit import Committed, commit_file
 from incident_kit.config import Config
 from incident_kit.local_backend import blob_sha
 from incident_kit.model import Finding, Phase, Severity
-from incident_kit.notify import NotifySecrets
 from incident_kit.plan import LABEL_STYLE, Extras, Failure, Plan, Snapshot, plan_issue, timeline_view
 from incident_kit.port import (
     TRUSTED_PERMISSIONS,
@@ -31,6 +30,9 @@ from incident_kit.port import (
 from incident_kit.reconcile_budget import Budget
 from incident_kit.recorder import Change
 from incident_kit.rules import Evaluation
+
+if TYPE_CHECKING:  # the notify module (e-mail, urllib) loads only for runs that tell people
+    from incident_kit.notify import NotifySecrets
 
 
 @dataclass

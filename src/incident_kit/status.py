@@ -9,6 +9,7 @@ back, again only from the bot's own comment.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -121,17 +122,24 @@ def next_steps(ev: Evaluation, context: IssueContext, config: Config) -> list[st
     return steps
 
 
-def render_status(view: StatusView) -> str:
+@functools.cache
+def _environment() -> Any:
+    """One jinja2 environment per process: a run renders the status several times while it plans."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
-    from markupsafe import Markup
 
-    env = Environment(
+    return Environment(
         loader=PackageLoader("incident_kit", "templates"),
         autoescape=True,  # issue text is untrusted: it must render as text, never as HTML
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=False,
     )
+
+
+def render_status(view: StatusView) -> str:
+    from markupsafe import Markup
+
+    env = _environment()
     ev = view.evaluation
     inc = ev.incident
     decision_note = {
