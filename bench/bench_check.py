@@ -152,10 +152,10 @@ def verdict(value: float, target: float) -> str:
 
 
 def bench_in_process(bodies: dict[str, str]) -> None:
-    from incident_kit.config import Config
-    from incident_kit.model import IssueContext
-    from incident_kit.parse import parse_incident
-    from incident_kit.rules import evaluate
+    from incident_kit.body.model import IssueContext
+    from incident_kit.body.parse import parse_incident
+    from incident_kit.rules.evaluate import evaluate
+    from incident_kit.settings.config import Config
 
     config = Config()
     context = IssueContext(created_at=CREATED, now=CREATED + timedelta(days=2))
@@ -241,7 +241,7 @@ def worst_cases() -> dict[str, str]:
 
 
 def bench_worst_cases() -> None:
-    from incident_kit.parse import parse_incident
+    from incident_kit.body.parse import parse_incident
 
     print("\nparse_incident, worst-case 65,536-char shapes (median of 3 after 1 warm-up run)")
     for name, body in worst_cases().items():

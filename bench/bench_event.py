@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fakegithub import FakeGitHub  # noqa: E402
 
-from incident_kit import edits, resources  # noqa: E402
+from incident_kit.body import edits  # noqa: E402
+from incident_kit.entry import resources  # noqa: E402
 
 REPO, BOT, TOKEN = "octo/app", "github-actions[bot]", "t"
 RUNS = 9
@@ -56,7 +57,7 @@ def run_once(fake: FakeGitHub, number: int, tmp: Path, probe: bool = False) -> t
         "INCIDENT_KIT_TOKEN": TOKEN,
         "INCIDENT_KIT_BOT_LOGIN": BOT,
     }
-    code = "import sys, runpy; sys.argv=['incident-kit','run']; from incident_kit.cli import main; rc=main()"
+    code = "import sys, runpy; sys.argv=['incident-kit','run']; from incident_kit.entry.cli import main; rc=main()"
     if probe:
         code += f"; print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
     fake.reset_log()

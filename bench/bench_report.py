@@ -7,7 +7,7 @@ Not a test: run it and read the figures.
 For an incident with 10, 100 and 1,000 comments (the shipped template as the body,
 filled in with Japanese and English text; each comment realistic markdown with a
 list, inline code, a code block or a table, some Japanese), it starts a fresh
-Python process per run that imports ``incident_kit.report`` and renders the PDF,
+Python process per run that imports ``incident_kit.render.pdf`` and renders the PDF,
 exactly as a GitHub runner pays for it (interpreter start, imports, font
 registration, render). It prints, median of 3 runs each:
 
@@ -46,11 +46,11 @@ TARGET_SECONDS = {10: 1.0, 1_000: 10.0}
 TARGET_MIB = {1_000: 300.0}
 
 # The child: build the input from the JSON spec, render, write the PDF. Kept as
-# source text so the child imports nothing but incident_kit.report and the stdlib.
+# source text so the child imports nothing but incident_kit.render.pdf and the stdlib.
 CHILD = r"""
 import json, sys
 from datetime import datetime
-from incident_kit.report import ReportComment, ReportInput, render_pdf
+from incident_kit.render.pdf import ReportComment, ReportInput, render_pdf
 
 spec = json.load(open(sys.argv[1], encoding="utf-8"))
 comments = tuple(
@@ -165,7 +165,7 @@ def measure(n: int, workdir: Path, env: dict[str, str]) -> tuple[float, float, i
 
 
 def main() -> int:
-    print(f"PDF report, whole process (python -c 'import incident_kit.report; render_pdf(...)'), median of {RUNS}")
+    print(f"PDF report, whole process (python -c 'import incident_kit.render.pdf; render_pdf(...)'), median of {RUNS}")
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         workdir = Path(tmp)
         env = child_env(workdir / "pycache")

@@ -31,10 +31,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fakegithub import FakeGitHub  # noqa: E402
 
-from incident_kit import edits, resources  # noqa: E402
-from incident_kit.config import Config  # noqa: E402
-from incident_kit.github_backend import GitHubRepository  # noqa: E402
-from incident_kit.weekly_scan import scan  # noqa: E402
+from incident_kit.apply.weekly_run import scan  # noqa: E402
+from incident_kit.body import edits  # noqa: E402
+from incident_kit.entry import resources  # noqa: E402
+from incident_kit.github.rest import GitHubRepository  # noqa: E402
+from incident_kit.settings.config import Config  # noqa: E402
 
 REPO, BOT, TOKEN = "octo/app", "github-actions[bot]", "t"
 SIZES = (100, 1_000, 5_000)

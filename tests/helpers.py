@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from incident_kit.config import Config
-from incident_kit.model import IssueContext
-from incident_kit.parse import parse_incident
-from incident_kit.rules import Evaluation, evaluate
+from incident_kit.body.model import IssueContext
+from incident_kit.body.parse import parse_incident
+from incident_kit.rules.evaluate import Evaluation, evaluate
+from incident_kit.settings.config import Config
 
 CREATED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 VIDEO = "https://github.com/user-attachments/assets/5c525197-0d54-4163-bfe6-54fc656dd1fe"

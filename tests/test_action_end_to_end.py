@@ -17,8 +17,8 @@ from fakegithub import FakeGitHub
 from ghenv import REPO, TOKEN, team_repo
 from helpers import VIDEO
 
-from incident_kit import edits
-from incident_kit.status import MARKER
+from incident_kit.body import edits
+from incident_kit.plan.status import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 NASTY = 'a"; touch pwned-title; echo "$(touch pwned-subst)" `touch pwned-tick` ${{ github.token }}'

@@ -38,8 +38,8 @@ from hypothesis import strategies as st
 cmarkgfm = pytest.importorskip("cmarkgfm")
 from cmarkgfm.cmark import Options  # noqa: E402
 
-from incident_kit.document import normalize  # noqa: E402
-from incident_kit.parse import parse_incident  # noqa: E402
+from incident_kit.body.document import normalize  # noqa: E402
+from incident_kit.body.parse import parse_incident  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -167,9 +167,9 @@ def test_an_incident_kit_python_without_incident_kit_fails_with_what_to_do(
 def test_the_real_entry_point_fails_the_step_on_a_bad_input(tmp_path: Path) -> None:
     """The self-test's expected failure, here: max-writes "lots" through the action to Python."""
     try:
-        import incident_kit.gha  # noqa: F401  (the Python side of `incident_kit run`)
+        import incident_kit.entry.gha  # noqa: F401  (the Python side of `incident_kit run`)
     except ImportError:
-        pytest.skip("incident_kit.gha is not written yet")
+        pytest.skip("incident_kit.entry.gha is not written yet")
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     result = run_action(

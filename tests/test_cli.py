@@ -10,7 +10,7 @@ from pathlib import Path
 
 from helpers import VIDEO
 
-from incident_kit import edits
+from incident_kit.body import edits
 
 ROOT = Path(__file__).resolve().parents[1]
 

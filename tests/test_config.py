@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from incident_kit.config import Config, ConfigError, load_config, parse_config
-from incident_kit.install import STARTER_CONFIG
+from incident_kit.entry.install import STARTER_CONFIG
+from incident_kit.settings.config import Config, ConfigError, load_config, parse_config
 
 
 def test_empty_file_and_comments_mean_defaults() -> None:

@@ -12,8 +12,10 @@ from fakegithub import FakeGitHub
 from ghenv import BOT, TOKEN, job, parse_output_file
 from helpers import VIDEO
 
-from incident_kit import edits, gha, runner
-from incident_kit.status import MARKER
+from incident_kit.body import edits
+from incident_kit.entry import action as runner
+from incident_kit.entry import gha
+from incident_kit.plan.status import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,9 +17,10 @@ from fakegithub import FakeGitHub
 from ghenv import BOT, REPO, edit_as, issue_payload, job, team_repo
 from helpers import VIDEO, check, rules
 
-from incident_kit import edits, runner
-from incident_kit.config import Config, PostmortemSettings
-from incident_kit.invite import Invite, Person, build_ics, google_link, propose_slot, uid_for
+from incident_kit.body import edits
+from incident_kit.entry import action as runner
+from incident_kit.plan.invite import Invite, Person, build_ics, google_link, propose_slot, uid_for
+from incident_kit.settings.config import Config, PostmortemSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -236,10 +237,10 @@ def test_schedule_reschedule_cancel(fake: FakeGitHub, template: str, tmp_path: P
     # The template's "Invite all people concerned" box counts as done once the invite exists.
     import re
 
-    from incident_kit.checklist import open_items_by_section
-    from incident_kit.config import Labels
-    from incident_kit.model import IssueContext
-    from incident_kit.parse import parse_incident
+    from incident_kit.body.checklist import open_items_by_section
+    from incident_kit.body.model import IssueContext
+    from incident_kit.body.parse import parse_incident
+    from incident_kit.settings.config import Labels
 
     labels = frozenset(fake.label_names(REPO, n))
     inc = parse_incident(body)

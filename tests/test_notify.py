@@ -30,10 +30,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
-from incident_kit import gha, notify_step
-from incident_kit.config import ConfigError, NotifySettings, parse_config
-from incident_kit.invite import Invite, Person, build_ics, uid_for
-from incident_kit.notify import (
+from incident_kit.apply import deliver as notify_step
+from incident_kit.apply.deliver import Delivery, deliver
+from incident_kit.entry import gha
+from incident_kit.plan.invite import Invite, Person, build_ics, uid_for
+from incident_kit.plan.messages import (
     EMAIL,
     SLACK,
     ZWJ,
@@ -44,7 +45,7 @@ from incident_kit.notify import (
     slack_escape,
     told,
 )
-from incident_kit.notify_step import Delivery, deliver
+from incident_kit.settings.config import ConfigError, NotifySettings, parse_config
 
 NOW = datetime(2026, 11, 20, 9, 3, tzinfo=UTC)
 PDF = b"%PDF-1.4\n% incident-kit test report\n%%EOF\n"
@@ -750,8 +751,8 @@ def test_a_japanese_title_with_a_line_break_stays_one_header(inbox: tuple[Inbox,
 def test_demo_walk_tells_each_fact_exactly_once(inbox: tuple[Inbox, int], slack: SlackReceiver, tmp_path: Path) -> None:
     """The local-backend demo with both channels on loopback: each announcement goes out once,
     the report PDF and the calendar invite attached where the template asks."""
-    from incident_kit.config import parse_config
-    from incident_kit.demo import DEMO_SETTINGS, run_demo
+    from incident_kit.entry.demo import DEMO_SETTINGS, run_demo
+    from incident_kit.settings.config import parse_config
 
     handler, port = inbox
     settings = DEMO_SETTINGS + (

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from helpers import CREATED, VIDEO
 
-from incident_kit import edits
-from incident_kit.model import Answer, Decision
-from incident_kit.parse import parse_incident
-from incident_kit.sections import REQUIRED
+from incident_kit.body import edits
+from incident_kit.body.model import Answer, Decision
+from incident_kit.body.parse import parse_incident
+from incident_kit.body.sections import REQUIRED
 
 
 def test_shipped_template_has_every_section(template: str) -> None:

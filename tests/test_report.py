@@ -35,8 +35,8 @@ from fontTools.ttLib import TTFont  # noqa: E402
 from PIL import Image  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from incident_kit import report  # noqa: E402
-from incident_kit.report import (  # noqa: E402
+from incident_kit.render import pdf as report  # noqa: E402
+from incident_kit.render.pdf import (  # noqa: E402
     ReportComment,
     ReportInput,
     image_urls,
@@ -150,8 +150,8 @@ HOSTILE_CHILD = r"""
 import json, os, sys, time
 spec = json.loads(sys.argv[1])
 from datetime import datetime, timezone
-from incident_kit import report
-from incident_kit.report import ReportComment, ReportInput, render_pdf
+from incident_kit.render import pdf as report
+from incident_kit.render.pdf import ReportComment, ReportInput, render_pdf
 
 def make(body, comments=()):
     return ReportInput(
@@ -341,8 +341,8 @@ def test_resource_policy_and_link_callback_refuse_everything_but_our_images() ->
 
 def test_toColorCanUse_from_the_environment_cannot_reopen_the_eval() -> None:
     code = (
-        "from reportlab import rl_config; before = rl_config.toColorCanUse; import incident_kit.report; "
-        "rl_config._reset(); incident_kit.report._harden_reportlab(); print(before, rl_config.toColorCanUse)"
+        "from reportlab import rl_config; before = rl_config.toColorCanUse; import incident_kit.render.pdf; "
+        "rl_config._reset(); incident_kit.render.pdf._harden_reportlab(); print(before, rl_config.toColorCanUse)"
     )
     env = dict(os.environ, PYTHONPATH=str(SRC), RL_toColorCanUse="rl_safe_eval")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
@@ -595,7 +595,7 @@ def test_same_input_gives_the_same_bytes_in_any_process(tmp_path: Path) -> None:
     first = render_pdf(inp, images)
     assert render_pdf(inp, images) == first
     code = (
-        "import sys, pickle; from incident_kit.report import render_pdf; "
+        "import sys, pickle; from incident_kit.render.pdf import render_pdf; "
         "inp, images = pickle.loads(sys.stdin.buffer.read()); sys.stdout.buffer.write(render_pdf(inp, images))"
     )
     import pickle

@@ -14,7 +14,8 @@ from fakegithub import FakeGitHub
 from ghenv import BOT, REPO, issue_payload, job, team_repo
 from helpers import VIDEO
 
-from incident_kit import edits, runner
+from incident_kit.body import edits
+from incident_kit.entry import action as runner
 
 ROOT = Path(__file__).resolve().parents[1]
 JAPANESE = "決済ページが全ユーザーで500エラーを返した"

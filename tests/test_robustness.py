@@ -33,11 +33,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incident_kit.config import Config, Labels, VideoSettings
-from incident_kit.model import Answer, Decision, IssueContext, Phase, Severity
-from incident_kit.parse import parse_incident
-from incident_kit.rules import RULE_IDS, Evaluation, evaluate
-from incident_kit.sections import REQUIRED, section_key
+from incident_kit.body.model import Answer, Decision, IssueContext, Phase, Severity
+from incident_kit.body.parse import parse_incident
+from incident_kit.body.sections import REQUIRED, section_key
+from incident_kit.rules.evaluate import RULE_IDS, Evaluation, evaluate
+from incident_kit.settings.config import Config, Labels, VideoSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = (ROOT / "ISSUE_TEMPLATE" / "incident.md").read_text(encoding="utf-8")

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from helpers import VIDEO, check, line_of, rules
 
-from incident_kit import edits
-from incident_kit.config import Config, VideoSettings
-from incident_kit.model import Phase
-from incident_kit.rules import RULE_IDS
+from incident_kit.body import edits
+from incident_kit.body.model import Phase
+from incident_kit.rules.evaluate import RULE_IDS
+from incident_kit.settings.config import Config, VideoSettings
 
 
 def declared(template: str) -> str:
@@ -182,10 +182,10 @@ def test_phases_in_order(template: str) -> None:
 
 
 def test_bot_fulfilled_items_count_as_done(template: str) -> None:
-    from incident_kit.checklist import open_items_by_section
-    from incident_kit.config import Labels
-    from incident_kit.model import IssueContext
-    from incident_kit.parse import parse_incident
+    from incident_kit.body.checklist import open_items_by_section
+    from incident_kit.body.model import IssueContext
+    from incident_kit.body.parse import parse_incident
+    from incident_kit.settings.config import Labels
 
     inc = parse_incident(resolved(template))
     before = open_items_by_section(inc, IssueContext(labels=frozenset({"incident"})), Labels())

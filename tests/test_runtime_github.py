@@ -16,8 +16,9 @@ from fakegithub import FakeGitHub
 from ghenv import BOT, REPO, TOKEN, issue_payload, job
 from helpers import VIDEO
 
-from incident_kit import edits, runner
-from incident_kit.status import MARKER
+from incident_kit.body import edits
+from incident_kit.entry import action as runner
+from incident_kit.plan.status import MARKER
 
 TEAM = {"alice": "write", "bob": "write", "carol": "maintain", "dave": "triage", "erin": "write", "rita": "read"}
 

@@ -24,10 +24,10 @@ from typing import Any
 
 import pytest
 
-from incident_kit.config import Config
-from incident_kit.model import Answer, Decision, IssueContext
-from incident_kit.parse import parse_incident
-from incident_kit.rules import RULE_IDS, Evaluation, evaluate
+from incident_kit.body.model import Answer, Decision, IssueContext
+from incident_kit.body.parse import parse_incident
+from incident_kit.rules.evaluate import RULE_IDS, Evaluation, evaluate
+from incident_kit.settings.config import Config
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FIXTURES = SHARED / "fixtures"

@@ -16,9 +16,10 @@ from fakegithub import FakeGitHub
 from ghenv import BOT, REPO, edit_as, job, team_repo
 from helpers import VIDEO
 
-from incident_kit import edits, runner
-from incident_kit.port import CommentData
-from incident_kit.status import MARKER, read_state
+from incident_kit.body import edits
+from incident_kit.entry import action as runner
+from incident_kit.github.port import CommentData
+from incident_kit.plan.status import MARKER, read_state
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import check, rules
 
-from incident_kit import edits
-from incident_kit.parse import parse_incident
-from incident_kit.video import DEFAULT_VIDEO_HOSTS, classify
+from incident_kit.body import edits
+from incident_kit.body.parse import parse_incident
+from incident_kit.body.video import DEFAULT_VIDEO_HOSTS, classify
 
 
 def _written(shape: str, url: str) -> str:
@@ -59,7 +59,7 @@ def test_classify(url: str, context: str, kind: str) -> None:
 
 
 def test_video_tag_and_allowed_host_config(template: str) -> None:
-    from incident_kit.config import Config, VideoSettings
+    from incident_kit.settings.config import Config, VideoSettings
 
     body = edits.attach_video(template, '<video src="https://example.com/a.mp4"></video>')
     assert "video-missing" in rules(check(body))  # not GitHub's host, not allowed

@@ -23,13 +23,15 @@ from fakegithub import FakeGitHub
 from ghenv import BOT, REPO, TOKEN, job
 from helpers import VIDEO
 
-from incident_kit import cli, edits, gha, runner, weekly_scan
-from incident_kit.config import Config, WeeklySettings, parse_config
-from incident_kit.followup import item_key, marker, read_marker
-from incident_kit.local_backend import LocalRepository
-from incident_kit.port import IssueData
-from incident_kit.status import MARKER
-from incident_kit.weekly import (
+from incident_kit.apply import weekly_run as weekly_scan
+from incident_kit.body import edits
+from incident_kit.entry import action as runner
+from incident_kit.entry import cli, gha, weekly_action
+from incident_kit.github.port import IssueData
+from incident_kit.github.sandbox import LocalRepository
+from incident_kit.plan.followup import item_key, marker, read_marker
+from incident_kit.plan.status import MARKER
+from incident_kit.plan.weekly import (
     DIGEST_MARKER,
     REMINDER_MARKER,
     WeeklyState,
@@ -42,6 +44,7 @@ from incident_kit.weekly import (
     rotation,
     same_week_no_news,
 )
+from incident_kit.settings.config import Config, WeeklySettings, parse_config
 
 MONDAY = datetime(2026, 11, 30, 6, 17, tzinfo=UTC)  # 2026-W49
 CREATED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -64,7 +67,7 @@ def fake() -> Iterator[FakeGitHub]:
 
 @pytest.fixture(scope="module")
 def blank() -> str:
-    from incident_kit import resources
+    from incident_kit.entry import resources
 
     return resources.template_text().split("---\n", 2)[2].lstrip("\n")
 
@@ -125,7 +128,7 @@ def weekly(
     if config is not None:
         (tmp / "workspace" / ".github").mkdir(parents=True, exist_ok=True)
         (tmp / "workspace" / ".github" / "incident-kit.yml").write_text(config, encoding="utf-8")
-    code = weekly_scan.run_action(gha.read_env(j.env), now=now)
+    code = weekly_action.run_action(gha.read_env(j.env), now=now)
     return code, j.outputs(), j.summary.read_text(encoding="utf-8")
 
 
@@ -523,8 +526,8 @@ def test_runner_runs_the_scan_on_schedule_and_on_dispatch_of_the_weekly_part(
 
 def test_the_event_path_does_not_import_the_scan() -> None:
     code = (
-        "import sys, incident_kit.runner, incident_kit.reconcile, incident_kit.plan; "
-        "print(sorted(m for m in sys.modules if m.startswith('incident_kit.weekly')))"
+        "import sys, incident_kit.entry.action, incident_kit.apply.reconcile, incident_kit.plan.issue_plan; "
+        "print(sorted(m for m in sys.modules if m.startswith('incident_kit.plan.weekly')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
@@ -667,7 +670,7 @@ def test_pacer_keeps_content_writes_under_githubs_secondary_limit() -> None:
 
 
 def test_reminder_and_digest_fit_in_one_github_body(blank: str) -> None:
-    from incident_kit.weekly import MAX_BODY, render_digest, render_reminder
+    from incident_kit.plan.weekly import MAX_BODY, render_digest, render_reminder
 
     many = blank + "\n## More\n" + "\n".join(f"- [ ] extra box {k} @someone #12 " + "x" * 150 for k in range(3000))
     cfg = Config()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from incident_kit.cli import main
+from incident_kit.entry.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

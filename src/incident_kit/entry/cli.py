@@ -1,0 +1,474 @@
+"""The ``incident-kit`` command line: ``check``, ``install`` (and the commands later issues add).
+
+Imports stay inside each command so ``incident-kit check`` loads only the
+parser and the rules: no HTTP, PDF or calendar library on that path.
+Exit codes: 0 fine, 1 errors found, 2 bad usage or bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Findings quote the body (Japanese, emoji): never let a non-UTF-8 console turn that into a crash.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:  # `incident-kit check x | head`
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    from incident_kit import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="incident-kit",
+        description="Run a small team's incident process as GitHub issues.",
+    )
+    parser.add_argument("--version", action="version", version=f"incident-kit {__version__}")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check an incident issue body and print the findings")
+    check.add_argument("file", metavar="FILE|-", help="the issue body (markdown); - reads stdin")
+    check.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--created-at",
+        metavar="ISO8601",
+        help="when the issue was opened, to give MM/DD dates their year (default: now)",
+    )
+    check.add_argument(
+        "--label", action="append", default=[], metavar="NAME", help="a label the issue carries (repeatable)"
+    )
+    check.add_argument("--closed", action="store_true", help="the issue is closed (as completed)")
+    check.set_defaults(func=_check)
+
+    install = sub.add_parser("install", help="install the workflows, issue template and a starter config")
+    install.add_argument("--target", default=".", metavar="DIR", help="the repository's root (default: .)")
+    install.add_argument("--force", action="store_true", help="replace shipped files you changed")
+    install.add_argument("--dry-run", action="store_true", help="list what would be done, change nothing")
+    install.add_argument(
+        "--pin",
+        metavar="SHA",
+        help="commit SHA of the incident-kit release the workflows should use (uses: incident-kit/incident-kit@SHA)",
+    )
+    install.set_defaults(func=_install)
+
+    invite = sub.add_parser("invite", help="build the postmortem's calendar invite (.ics) from an issue body")
+    invite.add_argument("file", metavar="FILE.md|-", help="the issue body (markdown); - reads stdin")
+    invite.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
+    invite.add_argument("--title", default="Incident", help="the issue's title")
+    invite.add_argument("--number", type=int, default=0, help="the issue's number (part of the invite's UID)")
+    invite.add_argument(
+        "--repo", default="local/incidents", metavar="OWNER/NAME", help="the repository (part of the UID)"
+    )
+    invite.add_argument("--created-at", metavar="ISO8601", help="when the issue was opened (default: now)")
+    invite.add_argument("--out", default="postmortem.ics", metavar="PATH", help="where to write the .ics")
+    invite.set_defaults(func=_invite)
+
+    report = sub.add_parser("report", help="render an incident issue to the PDF report, locally")
+    report.add_argument("file", metavar="FILE.md|-", help="the issue body (markdown); - reads stdin")
+    report.add_argument(
+        "--comments",
+        metavar="comments.json",
+        help="the comments, as GET /repos/{o}/{r}/issues/{n}/comments returns them",
+    )
+    report.add_argument("--title", default="Incident", help="the issue's title")
+    report.add_argument("--number", type=int, default=1, help="the issue's number")
+    report.add_argument(
+        "--repo", default="local/incidents", metavar="OWNER/NAME", help="the repository shown on the cover"
+    )
+    report.add_argument("--created-at", metavar="ISO8601", help="when the issue was opened (default: now)")
+    report.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
+    report.add_argument("--out", default="report.pdf", metavar="PATH", help="where to write the PDF")
+    report.set_defaults(func=_report)
+
+    run = sub.add_parser("run", help="what the GitHub Action runs (reads the runner's environment)")
+    run.set_defaults(func=lambda _args: importlib.import_module("incident_kit.entry.action").main())
+
+    demo = sub.add_parser("demo", help="walk a demo incident through incident-kit on this machine")
+    demo.add_argument("--out", default="demo-output", metavar="DIR", help="where to write what happened")
+    demo.set_defaults(func=_demo)
+
+    # ---- weekly (issue #6)
+    weekly = sub.add_parser(
+        "weekly", help="the weekly check: remind what is left, open follow-up issues, close what is done"
+    )
+    weekly.add_argument(
+        "--local",
+        metavar="DIR",
+        help="a local sandbox repository (as `incident-kit demo --out DIR` leaves); "
+        "without it: GitHub, from the Actions environment (GITHUB_REPOSITORY, INCIDENT_KIT_TOKEN or GITHUB_TOKEN)",
+    )
+    weekly.add_argument("--dry-run", action="store_true", help="print what the scan would do; write nothing")
+    weekly.add_argument("--max-writes", type=int, metavar="N", help="most writes this run (default: 50)")
+    weekly.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
+    weekly.add_argument("--now", metavar="ISO8601", help="scan as of this time (default: now)")
+    weekly.add_argument("--digest", action="store_true", help="print the weekly digest too")
+    weekly.set_defaults(func=_weekly)
+    # ---- end weekly
+    return parser
+
+
+# ---- weekly (issue #6)
+def _weekly(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from incident_kit.apply.weekly_run import Pacer, scan
+    from incident_kit.entry.weekly_action import cli_text
+    from incident_kit.github.port import PortError, Repository
+    from incident_kit.settings.config import DEFAULT_PATH, ConfigError, load_config
+
+    now = _created(args.now) if args.now else None
+    if args.now and now is None:
+        return _fail(f"--now {args.now!r} is not an ISO 8601 time such as 2026-11-30T06:17:00Z")
+    if args.max_writes is not None and args.max_writes < 0:
+        return _fail("--max-writes must be 0 or more")
+    repo: Repository
+    dry_run: bool = args.dry_run
+    if args.local:
+        from incident_kit.github.sandbox import LocalRepository
+
+        root = Path(args.local)
+        folder = root / "repo" if (root / "repo" / "repo.json").is_file() else root
+        if not (folder / "repo.json").is_file():
+            return _fail(
+                f"--local {args.local}: no sandbox repository there (no repo.json); "
+                f"make one with `incident-kit demo --out {args.local}`"
+            )
+        try:
+            config = load_config(args.config or DEFAULT_PATH)
+        except ConfigError as exc:
+            return _fail(str(exc))
+        full_name = str(json.loads((folder / "repo.json").read_text(encoding="utf-8")).get("full_name") or "local")
+        # With --now, what the scan writes is dated then too (comments, follow-up issues).
+        local = LocalRepository(folder, full_name=full_name, clock=(lambda: now) if now else None)
+        repo, bot_login, max_writes = local, local.bot_login, 50 if args.max_writes is None else args.max_writes
+    else:
+        from incident_kit.apply.settings_file import load_settings
+        from incident_kit.entry import gha
+        from incident_kit.github.rest import GitHubRepository
+
+        environ = dict(os.environ)
+        environ["INCIDENT_KIT_TOKEN"] = environ.get("INCIDENT_KIT_TOKEN") or environ.get("GITHUB_TOKEN", "")
+        if args.dry_run:
+            environ["INCIDENT_KIT_DRY_RUN"] = "true"
+        if args.max_writes is not None:
+            environ["INCIDENT_KIT_MAX_WRITES"] = str(args.max_writes)
+        if args.config:
+            environ["INCIDENT_KIT_CONFIG"] = args.config
+        try:
+            env = gha.read_env(environ)
+        except gha.InputError as exc:
+            return _fail(f"{exc}; or pass --local DIR to scan a local sandbox repository")
+        if not env.token:
+            return _fail("no token: set INCIDENT_KIT_TOKEN (or GITHUB_TOKEN) with issues: write and contents: write")
+        repo = GitHubRepository(env.repository, env.token, api_url=env.api_url, bot_login=env.bot_login)
+        try:
+            config = load_settings(env, repo)
+        except ConfigError as exc:
+            return _fail(str(exc))
+        bot_login, max_writes, dry_run = env.bot_login, env.max_writes, env.dry_run
+    try:
+        # Against GitHub, comments and issues are spaced to stay under its secondary rate limit.
+        pacer = None if args.local else Pacer()
+        report = scan(repo, config, bot_login=bot_login, max_writes=max_writes, dry_run=dry_run, now=now, pacer=pacer)
+    except PortError as exc:
+        print(f"incident-kit: weekly check: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(cli_text(report, repo, args.digest))
+    return EXIT_OK
+
+
+# ---- end weekly
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from incident_kit.entry.demo import run_demo
+
+    return run_demo(Path(args.out))
+
+
+def _fail(message: str) -> int:
+    print(f"incident-kit: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _read_body(name: str) -> str | None:
+    if name == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(name, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            print(
+                f"incident-kit: cannot read {name}: {exc.strerror}; pass the path of a markdown file or - for stdin",
+                file=sys.stderr,
+            )
+            return None
+    return data.decode("utf-8", "replace")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from incident_kit.body.model import IssueContext
+    from incident_kit.body.parse import parse_incident
+    from incident_kit.rules.evaluate import evaluate
+    from incident_kit.settings.config import DEFAULT_PATH, ConfigError, load_config
+
+    try:
+        config = load_config(args.config or DEFAULT_PATH)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    created = None
+    if args.created_at:
+        try:
+            created = datetime.fromisoformat(args.created_at.replace("Z", "+00:00"))
+        except ValueError:
+            return _fail(f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z")
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+    body = _read_body(args.file)
+    if body is None:
+        return EXIT_USAGE
+    now = datetime.now(UTC)
+    incident = parse_incident(body, reference=created or now, video_hosts=config.video.hosts)
+    context = IssueContext(
+        labels=frozenset(args.label),
+        state="closed" if args.closed else "open",
+        created_at=created,
+        now=now,
+    )
+    result = evaluate(incident, context, config)
+    name = "<stdin>" if args.file == "-" else args.file
+    if args.format == "json":
+        json.dump(_as_json(result, context, config), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for f in result.findings:
+            where = f"{name}:{f.line}" if f.line else name
+            print(f"{where}: {f.severity} {f.rule} {f.message}")
+        print(f"decision: {result.decision}, phase: {result.phase}, errors: {result.errors}")
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
+    from incident_kit.body.checklist import open_items_by_section
+
+    inc = result.incident
+    return {
+        "decision": str(result.decision),
+        "phase": str(result.phase),
+        "errors": result.errors,
+        "findings": [
+            {"rule": f.rule, "severity": str(f.severity), "message": f.message, "line": f.line} for f in result.findings
+        ],
+        "triage": {q.key: str(q.answer) for q in inc.triage},
+        "roles": {r.key: list(r.handles) for r in inc.roles},
+        "video": [{"url": v.url, "line": v.line, "form": v.form} for v in inc.videos],
+        "timeline": [
+            {
+                "time": e.when.isoformat().replace("+00:00", "Z") if e.when else None,
+                "text": e.description,
+                "line": e.line,
+                "slot": e.slot,
+            }
+            for e in inc.timeline
+        ],
+        "record": {f.key: f.text for f in inc.record},
+        "postmortem": {
+            "start": inc.postmortem.start.isoformat().replace("+00:00", "Z") if inc.postmortem.start else None,
+            "minutes": inc.postmortem.duration_minutes,
+            "attendees": list(inc.postmortem.attendees),
+        },
+        "action_items": [
+            {"text": a.text, "checked": a.checked, "links": list(a.links), "topic": a.topic, "line": a.line}
+            for a in inc.action_items
+        ],
+        "unchecked": open_items_by_section(inc, context, config.labels),
+    }
+
+
+def _inputs(args: argparse.Namespace) -> tuple[Any, datetime, str] | int:
+    """The settings, the creation time and the body a file command works on, or its exit code."""
+    from incident_kit.settings.config import DEFAULT_PATH, ConfigError, load_config
+
+    try:
+        config = load_config(args.config or DEFAULT_PATH)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    created = _created(args.created_at)
+    if created is None:
+        return _fail(f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z")
+    body = _read_body(args.file)
+    if body is None:
+        return EXIT_USAGE
+    return config, created, body
+
+
+def _invite(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from incident_kit.body.model import IssueContext
+    from incident_kit.body.parse import parse_incident
+    from incident_kit.plan.invite import plan_invite
+    from incident_kit.rules.evaluate import evaluate
+
+    inputs = _inputs(args)
+    if isinstance(inputs, int):
+        return inputs
+    config, created, body = inputs
+    now = datetime.now(UTC)
+    incident = parse_incident(body, reference=created, video_hosts=config.video.hosts)
+    if incident.postmortem.error:
+        return _fail(f"line {incident.postmortem.line}: {incident.postmortem.error}")
+    if incident.postmortem.start is None:
+        return _fail("the body has no postmortem date: write it under Datetime(UTC) as YYYY-MM-DD HH:MM")
+    phase = evaluate(incident, IssueContext(created_at=created, now=now), config).phase
+    url = f"https://github.com/{args.repo}/issues/{args.number}"
+    plan = plan_invite(
+        incident,
+        repository=args.repo,
+        number=args.number,
+        title=args.title,
+        url=url,
+        created_at=created,
+        author="",
+        assignees=(),
+        commenters=(),
+        config=config,
+        state={},
+        phase=phase,
+        now=now,
+    )
+    assert plan.content is not None and plan.view is not None
+    Path(args.out).write_bytes(plan.content)
+    print(f"wrote {args.out}: {' · '.join(plan.view.times)}")
+    for rule, message, line in plan.warnings:
+        print(f"{args.file}:{line}: warning {rule} {message}")
+    if plan.view.missing:
+        print(
+            "no e-mail address (add them under people: in the settings): "
+            + ", ".join("@" + h for h in plan.view.missing)
+        )
+    print(f"Google Calendar: {plan.view.google}")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    """The same path as the action: a throw-away local repository, reconciled with the report part."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from incident_kit.apply.reconcile import Budget, Event, reconcile
+    from incident_kit.github.sandbox import LocalRepository
+
+    inputs = _inputs(args)
+    if isinstance(inputs, int):
+        return inputs
+    config, created, body = inputs
+    comments: list[dict[str, Any]] = []
+    if args.comments:
+        try:
+            with open(args.comments, encoding="utf-8") as fh:
+                loaded = json.load(fh)
+        except (OSError, ValueError) as exc:
+            return _fail(
+                f"--comments {args.comments}: {exc}; pass a JSON list of comments as the GitHub API returns them"
+            )
+        if not isinstance(loaded, list) or not all(isinstance(c, dict) for c in loaded):
+            return _fail(f"--comments {args.comments}: expected a JSON list of comment objects")
+        comments = loaded
+    workdir = Path(tempfile.mkdtemp(prefix="incident-kit-report-"))
+    try:
+        repo = LocalRepository(workdir / "repo", full_name=args.repo, clock=lambda: created)
+        author = "reporter"
+        repo.set_permission(author, "admin")
+        number = repo.open_issue(args.title, body, author, labels=(config.labels.incident,))
+        for c in comments:
+            login = str((c.get("user") or {}).get("login") or "someone")
+            repo.human_comment(
+                number, login, str(c.get("body") or ""), _created(str(c.get("created_at") or "")) or created
+            )
+        outcome = reconcile(
+            repo,
+            number,
+            config=config,
+            bot_login=repo.bot_login,
+            budget=Budget(limit=100),
+            event=Event("workflow_dispatch", "", author),
+            part="report",
+        )
+        if not outcome.pdf_path:
+            return _fail("no report was rendered (the issue could not be read as an incident)")
+        pdf = repo.get_file(outcome.pdf_path)
+        if pdf is None:
+            return _fail("the report was rendered but not saved")
+        Path(args.out).write_bytes(pdf.content)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"wrote {args.out} ({len(pdf.content):,} bytes)")
+    return EXIT_OK
+
+
+def _created(text: str | None) -> datetime | None:
+    if not text:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _install(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from incident_kit.entry.install import apply_install, check_pin, plan_install
+
+    target = Path(args.target)
+    if not target.is_dir():
+        return _fail(f"--target {args.target}: no such folder; pass the root of your repository")
+    try:
+        pin = check_pin(args.pin) if args.pin else None
+    except ValueError as exc:
+        return _fail(str(exc))
+    steps = plan_install(target, args.force, pin)
+    prefix = "would " if args.dry_run else ""
+    for step in steps:
+        rel = step.path.relative_to(target)
+        verb = {"create": "create", "update": "replace", "unchanged": "keep", "skip": "skip"}[step.action]
+        reason = f" ({step.reason})" if step.reason else ""
+        if step.action == "unchanged":
+            print(f"{rel}: up to date")
+        else:
+            print(f"{prefix}{verb} {rel}{reason}")
+    if not args.dry_run:
+        apply_install(target, steps, pin)
+    if pin is None:
+        print(
+            "note: the workflows pin incident-kit to a placeholder commit (000…0) and will fail until "
+            "you re-run with --pin <commit SHA of the incident-kit release>",
+            file=sys.stderr,
+        )
+    return EXIT_OK

@@ -1,0 +1,197 @@
+"""Response figures and the template's timeline milestones, from the recorded and written timelines (pure).
+
+The postmortem asks "How can future incidents be done first aid in half of this
+incident time?": that needs the time to first aid, which nobody measures by hand
+during an incident. The figures are measured against the template's time boxes
+(2 minutes to decide, 1 minute to name roles). The incident's start is the
+human-written "Start this incident" entry, else the issue's creation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from incident_kit.body.model import Incident, TimelineEntry
+
+CONFLICT_MINUTES = 15  # a written time this far from the recorded fact is worth a second look
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    minutes: float | None
+    box_minutes: float | None = None
+
+    @property
+    def text(self) -> str:
+        if self.minutes is None:
+            return "not yet known"
+        text = duration(self.minutes)
+        if self.box_minutes is not None and self.minutes > self.box_minutes:
+            text += f" ({duration(self.minutes - self.box_minutes)} over the {duration(self.box_minutes)} time box)"
+        elif self.box_minutes is not None:
+            text += f" (within the {duration(self.box_minutes)} time box)"
+        return text
+
+
+def duration(minutes: float) -> str:
+    minutes = max(0.0, minutes)
+    if minutes < 60:
+        return f"{minutes:.0f} min"
+    hours, rest = divmod(round(minutes), 60)
+    if hours < 48:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def _t(entry: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(entry.get("t")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _first(entries: list[dict[str, Any]], kind: str, key: str | None = None) -> dict[str, Any] | None:
+    for e in entries:
+        if e.get("k") == kind and (key is None or str(e.get("key", "")).startswith(key)):
+            return e
+    return None
+
+
+def _human(timeline: tuple[TimelineEntry, ...], pattern: str) -> TimelineEntry | None:
+    rx = re.compile(pattern, re.I)
+    return next((e for e in timeline if e.when is not None and rx.search(e.description)), None)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """When the incident's key moments happened, from every source."""
+
+    start: datetime
+    decided: datetime | None
+    roles: datetime | None
+    first_aid_done: datetime | None
+    resolved: datetime | None
+
+
+def moments(incident: Incident, created_at: datetime, entries: list[dict[str, Any]], improvement: str) -> Moments:
+    written_start = _human(incident.timeline, r"^start(ed)? (of )?this incident")
+    start = written_start.when if written_start and written_start.when else created_at
+    decided = _t(d) if (d := _first(entries, "decision")) else None
+    role_times = [_t(e) for k in ("investigator", "communicator", "recorder") if (e := _first(entries, "role", k))]
+    roles = max(t for t in role_times if t) if len(role_times) == 3 and all(role_times) else None
+    done = _first(entries, "first-aid-done")
+    written_done = _human(incident.timeline, r"^finish(ed)? first aid")
+    first_aid = _t(done) if done else (written_done.when if written_done else None)
+    # Resolved when a person announced it (the box), or else when the labels swapped or the issue closed.
+    announced = next(
+        (
+            e
+            for e in entries
+            if e.get("k") == "task"
+            and "announce resolving" in str(e.get("key")).lower()
+            and str(e.get("key")).endswith("=True")
+        ),
+        None,
+    )
+    candidates = [
+        _t(e) for e in (announced, _first(entries, "label", f"+{improvement}"), _first(entries, "state", "closed")) if e
+    ]
+    resolved = min((t for t in candidates if t), default=None)
+    return Moments(start, decided, roles, first_aid, resolved)
+
+
+def _minutes(a: datetime | None, b: datetime | None) -> float | None:
+    if a is None or b is None:
+        return None
+    return (b - a) / timedelta(minutes=1)
+
+
+def figures(m: Moments, created_at: datetime) -> list[Figure]:
+    to_first_aid = _minutes(m.start, m.first_aid_done)
+    out = [
+        Figure("Time to triage decision", _minutes(created_at, m.decided), 2),
+        Figure("Time to name the roles", _minutes(m.decided, m.roles), 1),
+        Figure("Time to first aid", to_first_aid),
+        Figure("Time to resolve", _minutes(m.start, m.resolved)),
+    ]
+    if to_first_aid is not None:
+        out.append(Figure("First-aid target for the next incident (half of this one)", to_first_aid / 2))
+    return out
+
+
+def conflicts(incident: Incident, entries: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """Written entries that contradict a recorded fact: (message, line)."""
+    out: list[tuple[str, int]] = []
+    done = _first(entries, "first-aid-done")
+    written = _human(incident.timeline, r"^finish(ed)? first aid")
+    if done and written and written.when and (recorded := _t(done)):
+        gap = abs((recorded - written.when) / timedelta(minutes=1))
+        if gap > CONFLICT_MINUTES:
+            out.append(
+                (
+                    f"The timeline says first aid finished at {written.when:%m/%d %H:%M} UTC, but the last "
+                    f"first-aid box was ticked at {recorded:%m/%d %H:%M} UTC: check which is right.",
+                    written.line,
+                )
+            )
+    return out
+
+
+# The template's timeline slots, and the recorded fact that fills each (None: the humans' to write).
+SLOTS: tuple[tuple[str, str | None], ...] = (
+    ("Trigger this incident", None),
+    ("Start this incident", None),
+    ("Find this incident", None),
+    ("Know this incident", None),
+    ("Create this issue", "created"),
+    ("Start slack call", None),
+    ("Start investigating", "role:investigator"),
+    ("Start communication with users", None),
+    ("Find root cause", "record:where-is-bug"),
+    ("Start first aiding", "task:first-aid"),
+    ("Finish first aid", "first-aid-done"),
+    ("Arrange postmortem", "invite"),
+    ("Finish slack call", None),
+)
+
+
+def milestones(
+    incident: Incident, created_at: datetime, author: str, entries: list[dict[str, Any]]
+) -> list[tuple[str, str | None]]:
+    """Each template slot with what the bot knows for it, or None when the Recorder must write it."""
+    out: list[tuple[str, str | None]] = []
+    for slot, source in SLOTS:
+        written = _human(
+            incident.timeline, "^" + re.escape(slot.split(" ")[0]) + r"\b.*" + re.escape(slot.split(" ")[-1])
+        )
+        if written and written.when:
+            out.append((slot, f"{written.when:%m/%d %H:%M} (written)"))
+            continue
+        value: str | None = None
+        if source == "created":
+            value = f"{created_at:%m/%d %H:%M} by @{author}"
+        elif source is not None:
+            kind, _, key = source.partition(":")
+            if kind == "task":
+                e = next(
+                    (
+                        x
+                        for x in entries
+                        if x.get("k") == "task"
+                        and ":firstaid" in str(x.get("key"))
+                        and str(x.get("key")).endswith("=True")
+                    ),
+                    None,
+                )
+            else:
+                e = _first(entries, kind, key or None)
+            if e and (t := _t(e)):
+                who = f" by @{e['who']}" if e.get("who") else ""
+                value = f"{t:%m/%d %H:%M}{who} (recorded)"
+        out.append((slot, value))
+    return out

@@ -1,0 +1,364 @@
+"""The postmortem invite: who is concerned, the RFC 5545 ``.ics``, the Google Calendar link, a proposal.
+
+Pure functions only. The ``.ics`` is built with the ``icalendar`` library (no
+hand-written lines, so a title cannot smuggle in an ATTENDEE or an alarm), its
+UID depends only on the repository and the issue number, and its SEQUENCE comes
+from the bot's stored state, so the same incident always produces the same
+bytes and a moved meeting updates the event people already have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from incident_kit.body.model import Incident, Phase
+from incident_kit.body.roles import handles
+from incident_kit.settings.config import Config
+
+DEFAULT_ORGANIZER = "incident-kit@users.noreply.github.com"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# The template's postmortem agenda with its time boxes: the invite's description.
+AGENDA = (
+    "Starting (20min): purpose and rules (5min); agenda (2min); summary and timeline (10min); "
+    "roles: Facilitator, Timekeeper, Writer, Rulekeeper (1min); share screen",
+    "Good points of us about this incident (10min)",
+    "Root problem: how to resolve it permanently? (40min: brainstorming 20min, action items 10min)",
+    "Workflow problem: how to avoid incidents like this permanently? (40min)",
+    "Incident mode: how can future incidents get first aid in half of this incident's time? (40min)",
+    "Closing (10min): weekly check, update the template, report to stakeholders",
+)
+RULES = (
+    "DON'T pursue liability: protect everyone's psychological safety.",
+    "DON'T create action items to 'be careful' or 'do your best': update code, the issue template or the schedule.",
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    handle: str | None
+    email: str | None
+
+    @property
+    def name(self) -> str:
+        return f"@{self.handle}" if self.handle else str(self.email)
+
+
+@dataclass(frozen=True)
+class Invite:
+    """What the invite is, before it becomes bytes."""
+
+    uid: str
+    title: str
+    url: str
+    start: datetime
+    end: datetime
+    attendees: tuple[Person, ...]  # those with an e-mail address
+    missing: tuple[str, ...]  # handles concerned but without an address in ``people``
+    organizer: str
+    sequence: int
+    stamp: datetime
+    cancelled: bool = False
+
+
+def clean(text: str, limit: int = 300) -> str:
+    """One line of text: control characters (CR, LF, ...) become spaces."""
+    return " ".join(_CONTROL.sub(" ", text).split())[:limit]
+
+
+def uid_for(repository: str, number: int) -> str:
+    """Stable for the issue: the same repository and number give the same UID on every run."""
+    digest = hashlib.sha256(f"{repository.lower()}#{number}".encode()).hexdigest()[:16]
+    return f"incident-{number}-{digest}@incident-kit"
+
+
+def concerned(
+    incident: Incident,
+    author: str,
+    assignees: tuple[str, ...],
+    commenters: tuple[str, ...],
+    config: Config,
+) -> tuple[tuple[Person, ...], tuple[str, ...]]:
+    """Everyone concerned: reporter, roles, assignees, commenters, attendees, stakeholders.
+
+    Returns the people with an address and the handles without one (shown, not dropped).
+    """
+    seen: dict[str, None] = {}
+    for login in (author, *[h for r in incident.roles for h in r.handles], *assignees, *commenters):
+        if login and not login.endswith("[bot]"):
+            seen.setdefault(login, None)
+    for line in incident.postmortem.attendees:
+        for h in handles(line):
+            seen.setdefault(h, None)
+    people = {k.lower(): v for k, v in config.people.items()}
+    with_address: list[Person] = []
+    missing: list[str] = []
+    for login in seen:
+        email = people.get(login.lower())
+        if email:
+            with_address.append(Person(login, email))
+        else:
+            missing.append(login)
+    for stakeholder in config.stakeholders:
+        if "@" in stakeholder:
+            with_address.append(Person(None, stakeholder))
+        elif stakeholder.lower() in people:
+            with_address.append(Person(stakeholder, people[stakeholder.lower()]))
+        elif stakeholder not in missing:
+            missing.append(stakeholder)
+    unique: dict[str, Person] = {}
+    for person in with_address:
+        unique.setdefault(str(person.email).lower(), person)
+    return tuple(sorted(unique.values(), key=lambda p: str(p.email).lower())), tuple(missing)
+
+
+def fingerprint(start: datetime, end: datetime, attendees: tuple[Person, ...], cancelled: bool) -> str:
+    key = f"{start.isoformat()}|{end.isoformat()}|{','.join(str(p.email).lower() for p in attendees)}|{cancelled}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def next_sequence(state: dict[str, Any], fp: str, now: datetime) -> tuple[int, datetime, dict[str, Any]]:
+    """SEQUENCE and DTSTAMP for this invite: unchanged while the fingerprint is, +1 when it moves."""
+    previous = state.get("invite") if isinstance(state.get("invite"), dict) else None
+    if previous and previous.get("fp") == fp:
+        stamp = _parse(previous.get("stamp")) or now
+        return int(previous.get("seq", 0)), stamp, dict(previous)
+    seq = int(previous.get("seq", -1)) + 1 if previous else 0
+    stamp = now.replace(microsecond=0)
+    return seq, stamp, {"seq": seq, "fp": fp, "stamp": stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _parse(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def description(invite: Invite) -> str:
+    lines = [f"Postmortem of {invite.title}", invite.url, "", "Agenda (2 hours):"]
+    lines += [f"- {item}" for item in AGENDA]
+    lines += ["", *RULES]
+    return "\n".join(lines)
+
+
+def build_ics(invite: Invite) -> bytes:
+    """The RFC 5545 bytes: METHOD:REQUEST (or CANCEL), one VEVENT, one 15-minute VALARM."""
+    from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+
+    cal = Calendar()
+    cal.add("prodid", "-//incident-kit//postmortem invite//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "CANCEL" if invite.cancelled else "REQUEST")
+    event = Event()
+    event.add("uid", invite.uid)
+    event.add("sequence", invite.sequence)
+    event.add("dtstamp", invite.stamp.astimezone(UTC))
+    event.add("dtstart", invite.start.astimezone(UTC))
+    event.add("dtend", invite.end.astimezone(UTC))
+    event.add("summary", f"Postmortem: {clean(invite.title)}")
+    event.add("description", description(invite))
+    event.add("url", invite.url)
+    event.add("status", "CANCELLED" if invite.cancelled else "CONFIRMED")
+    organizer = vCalAddress(f"mailto:{invite.organizer}")
+    organizer.params["cn"] = vText("incident-kit")
+    event.add("organizer", organizer)
+    for person in invite.attendees:
+        attendee = vCalAddress(f"mailto:{person.email}")
+        attendee.params["cn"] = vText(clean(person.name, 80))
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        attendee.params["partstat"] = vText("NEEDS-ACTION")
+        attendee.params["rsvp"] = vText("TRUE")
+        event.add("attendee", attendee, encode=False)
+    if not invite.cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"Postmortem: {clean(invite.title)} in 15 minutes")
+        alarm.add("trigger", timedelta(minutes=-15))
+        event.add_component(alarm)
+    cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def google_link(invite: Invite) -> str:
+    """Google Calendar's "add event" link, prefilled with title, times, details and guests."""
+    fmt = "%Y%m%dT%H%M%SZ"
+    params = {
+        "action": "TEMPLATE",
+        "text": f"Postmortem: {clean(invite.title)}",
+        "dates": f"{invite.start.astimezone(UTC):{fmt}}/{invite.end.astimezone(UTC):{fmt}}",
+        "details": description(invite),
+        "ctz": "UTC",
+    }
+    if invite.attendees:
+        params["add"] = ",".join(str(p.email) for p in invite.attendees)
+    return "https://calendar.google.com/calendar/render?" + urlencode(params)
+
+
+def in_zones(moment: datetime, zones: tuple[str, ...]) -> list[str]:
+    """The time in UTC and in each configured zone, as people read it."""
+    import zoneinfo
+
+    out = [f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"]
+    for zone in zones:
+        if zone == "UTC":
+            continue
+        local = moment.astimezone(zoneinfo.ZoneInfo(zone))
+        out.append(f"{local:%Y-%m-%d %H:%M} {zone}")
+    return out
+
+
+def propose_slot(after: datetime, config: Config) -> datetime | None:
+    """The next working day at the configured hour (in ``timezone``), skipping weekends and
+    holidays, if it falls within ``postmortem.within-days`` days; else None."""
+    import zoneinfo
+
+    settings = config.postmortem
+    zone = zoneinfo.ZoneInfo(config.timezone)
+    day = after.astimezone(zone).date()
+    for _ in range(settings.within_days):
+        day = day + timedelta(days=1)
+        if day.weekday() >= 5 or day in set(settings.holidays):
+            continue
+        return datetime(day.year, day.month, day.day, settings.hour, 0, tzinfo=zone).astimezone(UTC)
+    return None
+
+
+def ics_path(config: Config, year: int, number: int) -> str:
+    return config.postmortem.ics_path.format(year=year, number=number)
+
+
+@dataclass
+class PostmortemView:
+    """What the status comment shows about the postmortem."""
+
+    times: list[str] = field(default_factory=list)
+    google: str = ""
+    ics_url: str = ""
+    attendees: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    proposal: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    note: str = ""
+
+
+def wants_proposal(incident: Incident, phase: Phase, config: Config) -> bool:
+    return (
+        config.postmortem.propose
+        and incident.postmortem.start is None
+        and phase in (Phase.FIRST_AID_DONE, Phase.RESOLVED)
+    )
+
+
+@dataclass
+class InvitePlan:
+    """What the invite step wants: the file (or nothing), the state to keep, what to show."""
+
+    path: str
+    content: bytes | None
+    state: dict[str, Any] | None  # the "invite" entry of the bot's state; None: leave as is
+    view: PostmortemView | None
+    invite: Invite | None = None
+    warnings: list[tuple[str, str, int | None]] = field(default_factory=list)  # rule, message, line
+
+
+def plan_invite(
+    incident: Incident,
+    *,
+    repository: str,
+    number: int,
+    title: str,
+    url: str,
+    created_at: datetime,
+    author: str,
+    assignees: tuple[str, ...],
+    commenters: tuple[str, ...],
+    config: Config,
+    state: dict[str, Any],
+    phase: Phase,
+    now: datetime,
+) -> InvitePlan:
+    path = ics_path(config, created_at.year, number)
+    previous = state.get("invite") if isinstance(state.get("invite"), dict) else None
+    pm = incident.postmortem
+    zones = (config.timezone, *config.display_timezones)
+    attendees, missing = concerned(incident, author, assignees, commenters, config)
+    if pm.start is not None:
+        start = pm.start
+        end = start + timedelta(minutes=pm.duration_minutes)
+        cancelled = False
+    elif previous and not previous.get("cancelled"):
+        start = _parse(previous.get("start")) or now
+        end = _parse(previous.get("end")) or start + timedelta(hours=2)
+        cancelled = True
+    else:
+        was = _parse(previous.get("start")) if previous and previous.get("cancelled") else None
+        return InvitePlan(path, None, None, _no_meeting_view(was, incident, phase, config, missing, now))
+    fp = fingerprint(start, end, attendees, cancelled)
+    seq, stamp, entry = next_sequence(state, fp, now)
+    entry.update(
+        start=start.strftime("%Y-%m-%dT%H:%M:%SZ"), end=end.strftime("%Y-%m-%dT%H:%M:%SZ"), cancelled=cancelled
+    )
+    invite = Invite(
+        uid=uid_for(repository, number),
+        title=title,
+        url=url,
+        start=start,
+        end=end,
+        attendees=attendees,
+        missing=missing,
+        organizer=config.postmortem.organizer or DEFAULT_ORGANIZER,
+        sequence=seq,
+        stamp=stamp,
+        cancelled=cancelled,
+    )
+    warnings: list[tuple[str, str, int | None]] = []
+    if not cancelled and start < now and not previous:
+        warnings.append(
+            (
+                "postmortem-past",
+                f"The postmortem date {start:%Y-%m-%d %H:%M} UTC is in the past: check the date "
+                "(the time is UTC, 2 hours long unless written otherwise).",
+                pm.line,
+            )
+        )
+    if cancelled:
+        view = _no_meeting_view(start, incident, phase, config, missing, now)
+    else:
+        view = PostmortemView(
+            times=in_zones(start, zones),
+            google=google_link(invite),
+            # Handles only: the addresses stay in the settings file, not in a public comment.
+            attendees=[p.name for p in attendees],
+            missing=list(missing),
+        )
+    return InvitePlan(path, build_ics(invite), entry, view, invite, warnings)
+
+
+def _no_meeting_view(
+    cancelled_start: datetime | None,
+    incident: Incident,
+    phase: Phase,
+    config: Config,
+    missing: tuple[str, ...],
+    now: datetime,
+) -> PostmortemView | None:
+    """No meeting set: say a cancelled one was withdrawn, and propose a slot when it is time."""
+    zones = (config.timezone, *config.display_timezones)
+    view = None
+    if cancelled_start is not None:
+        view = PostmortemView(times=in_zones(cancelled_start, zones), cancelled=True)
+    if wants_proposal(incident, phase, config):
+        slot = propose_slot(now, config)
+        if slot is not None:
+            view = view or PostmortemView()
+            view.proposal, view.missing = in_zones(slot, zones), list(missing)
+    return view

@@ -1,0 +1,348 @@
+"""Planning (pure): from the issue as it is now to the state incident-kit wants it in.
+
+The plan says which labels to add and remove, whom to assign, what the status
+comment should say, which boxes the bot may tick (opt-in) and whether the step
+must fail. It never looks at the event's copy of the body: the shell reads the
+issue fresh and the plan is a function of that state alone (plus who sent the
+event, for trust), so re-running it on the same state plans nothing new.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from incident_kit.body.checklist import all_checked, fulfilled_by_state, item_name, named
+from incident_kit.body.model import Decision, Finding, Incident, IssueContext, Severity
+from incident_kit.body.parse import parse_incident
+from incident_kit.github.port import TRUSTED_PERMISSIONS, CommentData, EventData, IssueData
+from incident_kit.plan.figures import conflicts, figures, milestones, moments
+from incident_kit.plan.followup import followup_of  # weekly (issue #6)
+from incident_kit.plan.invite import PostmortemView
+from incident_kit.plan.recorded_timeline import Change, blank_facts, facts, record
+from incident_kit.plan.status import (
+    StatusView,
+    TimelineView,
+    Untrusted,
+    find_status_comment,
+    read_state,
+    render_status,
+)
+from incident_kit.rules.evaluate import Evaluation, evaluate
+from incident_kit.settings.config import Config
+
+PARTS = ("all", "validate", "video", "labels", "invite")
+
+# Colours and descriptions for the labels incident-kit creates the first time it needs them.
+LABEL_STYLE: dict[str, tuple[str, str]] = {
+    "incident": ("d73a4a", "An incident in progress (incident-kit)"),
+    "not-incident": ("cfd3d7", "Triage said: not an incident (incident-kit)"),
+    "incident-improvement": ("0e8a16", "Resolved incident with follow-ups to finish (incident-kit)"),
+    "needs-video": ("fbca04", "The incident report needs a video (incident-kit)"),
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The issue as read from the API at the start of the run."""
+
+    issue: IssueData
+    comments: list[CommentData]
+    bot_login: str
+    permissions: dict[str, str]  # login -> permission, for the author and the event's sender
+    sender: str | None
+    now: datetime
+    assignable: dict[str, bool] = field(default_factory=dict)  # investigators not yet assigned
+    fulfilled: frozenset[str] = frozenset()
+    previous_body: str | None = None  # from issues.edited's changes.body.from, when present
+    event_at: datetime | None = None  # when the event happened (the payload's time)
+    opened: bool = False  # the event is the issue being opened
+    meta_event: bool = False  # the sender changed labels, assignees or the state (labeled, closed, ...)
+    events: tuple[EventData, ...] = ()  # the issue's events, read only when a run was dropped
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What the feature steps (invite, report, ...) add to the status: state, findings, views."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    fulfilled: frozenset[str] = frozenset()
+    postmortem: PostmortemView | None = None
+    notes: tuple[str, ...] = ()
+    recorded: tuple[Change, ...] = ()  # facts the bot made this run (invite sent, report committed)
+
+
+@dataclass(frozen=True)
+class Failure:
+    title: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    relevant: bool
+    reason: str = ""
+    evaluation: Evaluation | None = None
+    add_labels: tuple[str, ...] = ()
+    remove_labels: tuple[str, ...] = ()
+    add_assignees: tuple[str, ...] = ()
+    status_body: str | None = None
+    status_comment: CommentData | None = None
+    tick_body: str | None = None
+    failures: tuple[Failure, ...] = ()
+    trusted: bool = False
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status_changed(self) -> bool:
+        return self.status_body is not None and (
+            self.status_comment is None or self.status_comment.body != self.status_body
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(body: str, created_at: datetime, hosts: tuple[str, ...]) -> Incident:
+    """A run plans an issue up to five times (assignees, invite, report, notify, final); the body
+    is the same each time, so it is parsed once. The model is frozen, so sharing it is safe."""
+    return parse_incident(body, reference=created_at, video_hosts=hosts)
+
+
+def is_relevant(issue: IssueData, incident: Incident, config: Config) -> bool:
+    return bool(set(issue.labels) & set(config.labels.all)) or incident.template_like
+
+
+def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras | None = None) -> Plan:
+    issue = snap.issue
+    if issue.is_pull_request:
+        return Plan(False, "a pull request, not an issue")
+    # ---- weekly (issue #6): the follow-ups the weekly check opens carry incident-improvement, but
+    # they are not incident reports: no status comment, no labels, no video rule on them.
+    if followup_of(issue.author, issue.body, snap.bot_login) is not None:
+        return Plan(False, "a follow-up issue opened by incident-kit's weekly check, which follows it")
+    # ---- end weekly
+    incident = _parsed(issue.body, issue.created_at, config.video.hosts)
+    if not is_relevant(issue, incident, config):
+        return Plan(False, "neither labeled for incident-kit nor written from the incident template")
+    status = find_status_comment(snap.comments, snap.bot_login)
+    state = read_state(status)
+    labels = config.labels
+    trusted, confirmed_by = _trust(snap, state)
+    current = set(issue.labels)
+    desired = set(current) if not trusted else _desired_labels(current, incident, issue, config, part)
+    context = IssueContext(
+        labels=frozenset(desired),
+        state=issue.state,
+        state_reason=issue.state_reason,
+        created_at=issue.created_at,
+        now=snap.now,
+        fulfilled=snap.fulfilled | (extras.fulfilled if extras else frozenset()),
+    )
+    evaluation = evaluate(incident, context, config)
+    extra: list[Finding] = list(extras.findings) if extras else []
+    assignees: list[str] = []
+    if trusted and part in ("all", "validate") and incident.decision is Decision.INCIDENT:
+        investigator = incident.role("investigator")
+        for handle in investigator.handles:
+            if handle.lower() in {a.lower() for a in issue.assignees}:
+                continue
+            if snap.assignable.get(handle, False):
+                assignees.append(handle)
+            else:
+                extra.append(
+                    Finding(
+                        "assignee-unavailable",
+                        Severity.WARNING,
+                        f"@{handle} cannot be assigned to this issue: check the handle, or give them "
+                        "access to the repository (assignees need at least read access).",
+                        investigator.line,
+                    )
+                )
+    timeline, snapshot = _record(snap, incident, state, desired, assignees, extras, config.video.hosts)
+    for message, line in conflicts(incident, timeline):
+        extra.append(Finding("timeline-conflict", Severity.WARNING, message, line))
+    if extra:
+        evaluation = replace(evaluation, findings=evaluation.findings + tuple(extra))
+    new_state: dict[str, Any] = {
+        **state,
+        **(extras.state if extras else {}),
+        "v": 1,
+        "decision": str(incident.decision),
+        "phase": str(evaluation.phase),
+        "timeline": timeline,
+        "facts": snapshot,
+    }
+    if confirmed_by:
+        new_state["confirmed_by"] = confirmed_by
+    untrusted = None if trusted else Untrusted(issue.author, labels.incident)
+    view = StatusView(
+        issue.title,
+        evaluation,
+        context,
+        config,
+        new_state,
+        list(extras.notes) if extras else [],
+        untrusted,
+        extras.postmortem if extras else None,
+        timeline_view(incident, issue, timeline, config),
+    )
+    body = render_status(view)
+    failures: list[Failure] = []
+    if (
+        part in ("all", "video")
+        and config.video.mode == "require"
+        and incident.decision is not Decision.NOT_INCIDENT
+        and not incident.videos
+    ):
+        finding = next((f for f in evaluation.findings if f.rule == "video-missing"), None)
+        failures.append(
+            Failure(
+                "Video missing",
+                finding.message if finding else "Attach a video.",
+                finding.line if finding else None,
+            )
+        )
+    tick_body = None
+    if trusted and config.tick_boxes:
+        tick_body = _ticked_body(issue.body, incident, context, config)
+    return Plan(
+        relevant=True,
+        evaluation=evaluation,
+        add_labels=tuple(sorted(desired - current)),
+        remove_labels=tuple(sorted(current - desired)),
+        add_assignees=tuple(assignees),
+        status_body=body,
+        status_comment=status,
+        tick_body=tick_body,
+        failures=tuple(failures),
+        trusted=trusted,
+        state=new_state,
+    )
+
+
+def _record(
+    snap: Snapshot,
+    incident: Incident,
+    state: dict[str, Any],
+    desired: set[str],
+    new_assignees: list[str],
+    extras: Extras | None,
+    config_hosts: tuple[str, ...],
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The bot's recorded timeline after this run, and the facts snapshot to store with it."""
+    issue = snap.issue
+    observed = facts(incident, issue.labels, issue.assignees, issue.state)
+    after = facts(incident, frozenset(desired), tuple(issue.assignees) + tuple(new_assignees), issue.state)
+    previous = None
+    if snap.previous_body is not None:
+        before = _parsed(snap.previous_body, issue.created_at, config_hosts)
+        previous = facts(before, issue.labels, issue.assignees, issue.state)
+    if not isinstance(state.get("facts"), dict):
+        # First sight of the issue: compare with the blank template, so what the reporter wrote
+        # when opening it is on the record (theirs when this run is the "opened" event).
+        state = {**state, "facts": blank_facts(observed)}
+        if snap.opened:
+            return record(
+                state,
+                observed,
+                after,
+                previous_body_facts=blank_facts(observed),
+                sender=issue.author,
+                meta_sender=None,
+                event_at=issue.created_at,
+                now=snap.now,
+                bot=snap.bot_login,
+                extra=list(extras.recorded) if extras else None,
+            )
+    return record(
+        state,
+        observed,
+        after,
+        previous_body_facts=previous,
+        sender=snap.sender,
+        meta_sender=snap.sender if snap.meta_event else None,
+        event_at=snap.event_at or snap.now,
+        events=list(snap.events),
+        now=snap.now,
+        bot=snap.bot_login,
+        extra=list(extras.recorded) if extras else None,
+    )
+
+
+def timeline_view(incident: Incident, issue: IssueData, entries: list[dict[str, Any]], config: Config) -> TimelineView:
+    merged: list[tuple[str, str, str]] = [
+        (issue.created_at.strftime("%Y-%m-%d %H:%M"), f"@{issue.author} opened the issue", "bot")
+    ]
+    for written in incident.timeline:
+        if written.when is not None:
+            merged.append((written.when.strftime("%Y-%m-%d %H:%M"), written.description, "person"))
+    for e in entries:
+        who = f"@{e['who']}" if e.get("who") else "someone (not recorded)"
+        merged.append((str(e.get("t", ""))[:16].replace("T", " "), f"{who} {e.get('what', '')}", "bot"))
+    merged.sort(key=lambda row: row[0])
+    m = moments(incident, issue.created_at, entries, config.labels.improvement)
+    return TimelineView(
+        rows=merged,
+        figures=[(f.label, f.text) for f in figures(m, issue.created_at)],
+        slots=milestones(incident, issue.created_at, issue.author, entries),
+    )
+
+
+def _trust(snap: Snapshot, state: dict[str, Any]) -> tuple[bool, str | None]:
+    """Whether the bot may act, and who confirmed an outsider's issue (if someone just did)."""
+    perms = snap.permissions
+    if perms.get(snap.issue.author, "none") in TRUSTED_PERMISSIONS:
+        return True, None
+    previously = state.get("confirmed_by")
+    if snap.sender and perms.get(snap.sender, "none") in TRUSTED_PERMISSIONS:
+        return True, snap.sender if not previously else str(previously)
+    if isinstance(previously, str) and previously:
+        return True, previously
+    return False, None
+
+
+def _desired_labels(current: set[str], incident: Incident, issue: IssueData, config: Config, part: str) -> set[str]:
+    lab = config.labels
+    want = set(current)
+    decision = incident.decision
+    swapped = lab.improvement in current
+    swap_now = not swapped and (
+        all_checked(named(incident, "announce-resolved"))
+        or (issue.state == "closed" and issue.state_reason == "completed" and lab.incident in current)
+    )
+    if part in ("all", "validate") and not swapped and not swap_now:
+        if decision is Decision.INCIDENT:
+            want.add(lab.incident)
+            want.discard(lab.not_incident)
+        elif decision is Decision.NOT_INCIDENT:
+            want.discard(lab.incident)
+            want.add(lab.not_incident)
+    if part in ("all", "labels") and swap_now:
+        # The swap is one-way: once incident-improvement is on, nothing puts incident back.
+        want.discard(lab.incident)
+        want.add(lab.improvement)
+    if part in ("all", "video"):
+        if decision is Decision.NOT_INCIDENT or config.video.mode == "off" or incident.videos:
+            want.discard(lab.needs_video)
+        else:
+            want.add(lab.needs_video)
+    return want
+
+
+def _ticked_body(body: str, incident: Incident, context: IssueContext, config: Config) -> str | None:
+    """The body with the boxes the bot fulfils ticked, or None when there is nothing to tick."""
+    if "\r" in body.replace("\r\n", ""):
+        return None  # lone CR line endings: line numbers would not match; leave the body alone
+    lines = body.split("\n")  # CRLF bodies keep their "\r" at each line's end
+    changed = False
+    for item in incident.tasks:
+        if item.checked or not fulfilled_by_state(item_name(item), context, config.labels):
+            continue
+        index = item.line - 1
+        if 0 <= index < len(lines) and "[ ]" in lines[index]:
+            lines[index] = lines[index].replace("[ ]", "[x]", 1)
+            changed = True
+    return "\n".join(lines) if changed else None

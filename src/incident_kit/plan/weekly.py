@@ -1,0 +1,730 @@
+"""The weekly check's planning (pure): what is left on each incident, who owns it, what to write.
+
+This module owns the weekly scan's state document (the one JSON file the shell
+commits: last successful scan, resume cursor, the ISO week each issue was last
+reminded, the follow-up issues it opened, cached bot facts, the monthly trend),
+the per-issue assessment (unticked boxes per section, open findings, follow-ups to
+open, whether the issue is done) and every text the check writes: the reminder,
+a follow-up issue's title and body, the done note and the digest. Nothing here
+does I/O; ``weekly_scan`` reads GitHub, calls these, and applies what they say
+within the write budget.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from incident_kit.basics import markers
+from incident_kit.body.action_items import vague_phrase
+from incident_kit.body.checklist import is_done, item_name
+from incident_kit.body.model import Finding, Incident, IssueContext, ListItem, Phase, Severity
+from incident_kit.body.parse import parse_incident
+from incident_kit.body.roles import handles
+from incident_kit.github.port import IssueData
+from incident_kit.plan.followup import item_key, marker
+from incident_kit.rules.evaluate import evaluate
+from incident_kit.settings.config import Config
+
+STATE_VERSION = 1
+# The findings a reminder repeats: what blocks the process, not style (timeline format and such).
+WEEKLY_RULES = (
+    "roles-missing",
+    "video-missing",
+    "postmortem-unscheduled",
+    "action-item-vague",
+    "action-item-untracked",
+)
+REMINDER_MARKER = markers.REMINDER_PREFIX
+DIGEST_MARKER = markers.DIGEST
+DIGEST_TITLE = "Incident digest (incident-kit weekly check)"
+MAX_LISTED_ITEMS = 60  # a reminder lists this many boxes (and findings), then says how many more
+MAX_DIGEST_ROWS = 100  # rows per digest table, so the digest fits in one issue body
+MAX_BODY = 65_536  # GitHub's limit for issue and comment bodies (422 "Body is too long")
+TREND_MONTHS = 12
+# Our own reminder comment moves the issue's updated_at a moment after we read it.
+FACTS_SLACK = timedelta(seconds=10)
+_TOPIC_NAMES = {
+    "root-problem": "Root problem: how to resolve it permanently",
+    "workflow": "Workflow problem: how to avoid incidents like this permanently",
+    "incident-mode": "Incident mode: how future incidents get first aid in half the time",
+    "other": "Postmortem action items",
+}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _zone(name: str) -> Any:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(name)
+
+
+def iso_week(moment: datetime, timezone: str = "UTC") -> str:
+    """The ISO week (``2026-W48``) the team is in, in its own time zone."""
+    year, week, _ = moment.astimezone(_zone(timezone)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekday(moment: datetime, timezone: str = "UTC") -> str:
+    return moment.astimezone(_zone(timezone)).strftime("%A").lower()
+
+
+# ---------------------------------------------------------------- the state document
+
+
+@dataclass
+class FollowupRecord:
+    """A follow-up issue the check opened (or found by its marker)."""
+
+    number: int
+    incident: int
+    key: str
+    text: str = ""
+    state: str = "open"  # "open" | "closed"
+    recorded: bool = False  # the incident's status comment lists it
+    created_at: datetime | None = None
+    assignees: tuple[str, ...] = ()  # as listed this run; not stored
+    title: str = ""  # as listed this run; not stored
+    seen: bool = False  # listed (or read) this run; not stored
+
+
+@dataclass
+class Facts:
+    """What only the status comment says about an issue, cached while the issue does not change."""
+
+    at: datetime  # the issue's updated_at when read
+    fulfilled: frozenset[str] = frozenset()
+    confirmed_by: str | None = None
+
+
+@dataclass
+class WeeklyState:
+    last_success: datetime | None = None  # start of the last scan that went through every issue
+    cursor: int | None = None  # the issue a budget-capped scan stopped at; the next run starts there
+    reminded: dict[int, str] = field(default_factory=dict)  # issue -> ISO week of its last reminder
+    followups: dict[int, FollowupRecord] = field(default_factory=dict)  # by follow-up number
+    facts: dict[int, Facts] = field(default_factory=dict)
+    digest: int | None = None  # the rolling digest issue
+    trend: dict[str, list[int]] = field(default_factory=dict)  # "YYYY-MM" -> incident numbers opened then
+
+    def followups_of(self, incident: int) -> list[FollowupRecord]:
+        return sorted((f for f in self.followups.values() if f.incident == incident), key=lambda f: f.number)
+
+    def followup(self, incident: int, key: str) -> FollowupRecord | None:
+        return next((f for f in self.followups.values() if f.incident == incident and f.key == key), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "v": STATE_VERSION,
+            "last_success": _iso(self.last_success) if self.last_success else None,
+            "cursor": self.cursor,
+            "reminded": {str(n): w for n, w in sorted(self.reminded.items())},
+            "followups": {
+                str(f.number): {
+                    "incident": f.incident,
+                    "key": f.key,
+                    "text": f.text,
+                    "state": f.state,
+                    "recorded": f.recorded,
+                    "created": _iso(f.created_at) if f.created_at else None,
+                }
+                for f in sorted(self.followups.values(), key=lambda f: f.number)
+            },
+            "facts": {
+                str(n): {"at": _iso(x.at), "f": sorted(x.fulfilled), "c": x.confirmed_by}
+                for n, x in sorted(self.facts.items())
+            },
+            "digest": self.digest,
+            "trend": {month: sorted(set(numbers)) for month, numbers in sorted(self.trend.items())},
+        }
+
+    def dump(self) -> bytes:
+        return (json.dumps(self.to_json(), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
+    """The state from the committed file; a missing or unreadable one starts afresh (and says why)."""
+    if data is None:
+        return WeeklyState(), None
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return WeeklyState(), f"the weekly state file is not valid JSON ({exc}); starting afresh"
+    if not isinstance(raw, dict) or raw.get("v") != STATE_VERSION:
+        return WeeklyState(), "the weekly state file has an unknown format; starting afresh"
+    state = WeeklyState(last_success=_time(raw.get("last_success")))
+    cursor = raw.get("cursor")
+    state.cursor = cursor if isinstance(cursor, int) and not isinstance(cursor, bool) else None
+    for number, week in _dict(raw.get("reminded")).items():
+        if str(number).isdigit() and isinstance(week, str):
+            state.reminded[int(number)] = week
+    for number, entry in _dict(raw.get("followups")).items():
+        if not str(number).isdigit() or not isinstance(entry, dict):
+            continue
+        incident, key = entry.get("incident"), entry.get("key")
+        if not isinstance(incident, int) or not isinstance(key, str):
+            continue
+        state.followups[int(number)] = FollowupRecord(
+            number=int(number),
+            incident=incident,
+            key=key,
+            text=str(entry.get("text") or ""),
+            state="closed" if entry.get("state") == "closed" else "open",
+            recorded=bool(entry.get("recorded")),
+            created_at=_time(entry.get("created")),
+        )
+    for number, entry in _dict(raw.get("facts")).items():
+        at = _time(entry.get("at")) if isinstance(entry, dict) else None
+        if not str(number).isdigit() or at is None:
+            continue
+        fulfilled = entry.get("f") if isinstance(entry.get("f"), list) else []
+        confirmed = entry.get("c")
+        state.facts[int(number)] = Facts(
+            at, frozenset(str(x) for x in fulfilled), confirmed if isinstance(confirmed, str) else None
+        )
+    digest = raw.get("digest")
+    state.digest = digest if isinstance(digest, int) and not isinstance(digest, bool) else None
+    for month, numbers in _dict(raw.get("trend")).items():
+        if re.fullmatch(r"\d{4}-\d{2}", str(month)) and isinstance(numbers, list):
+            state.trend[str(month)] = [n for n in numbers if isinstance(n, int)]
+    return state, None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def same_week_no_news(old: WeeklyState, new: WeeklyState, week: str, timezone: str) -> bool:
+    """Nothing but the scan time would change, and the stored scan is from this week: no commit.
+
+    A second run in the same ISO week then writes nothing at all; the older "since" it keeps
+    only makes the next run look at a few more closed issues, never at fewer.
+    """
+    if old.last_success is None or iso_week(old.last_success, timezone) != week:
+        return False
+    a, b = old.to_json(), new.to_json()
+    a.pop("last_success")
+    b.pop("last_success")
+    return a == b
+
+
+def rotation(numbers: Iterable[int], cursor: int | None) -> list[int]:
+    """Issue numbers in the order this run works through them: from the cursor on, then the rest."""
+    ordered = sorted(set(numbers))
+    if cursor is None:
+        return ordered
+    return [n for n in ordered if n >= cursor] + [n for n in ordered if n < cursor]
+
+
+# ---------------------------------------------------------------- one issue
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    section: str  # the top-level heading the box sits under
+    text: str
+    line: int
+    under: str = ""  # the innermost heading, when deeper than the section
+
+
+@dataclass(frozen=True)
+class NewFollowup:
+    """An action item that links no issue and has no follow-up yet: open one for it."""
+
+    key: str
+    text: str
+    line: int
+    topic: str
+    handles: tuple[str, ...]
+
+
+@dataclass
+class Assessment:
+    issue: IssueData
+    incident: Incident
+    phase: Phase
+    open_items: list[OpenItem]
+    findings: list[Finding]
+    followups: list[FollowupRecord]
+    new_followups: list[NewFollowup]
+    owners: tuple[str, ...]
+    age_days: int
+    remind: bool  # something is left: a reminder is due (once a week)
+    done: bool  # every box that counts is done, every follow-up closed
+    close: bool  # done, an incident-improvement issue, still open, and close-when-done is on
+
+    @property
+    def number(self) -> int:
+        return self.issue.number
+
+    @property
+    def open_followups(self) -> list[FollowupRecord]:
+        return [f for f in self.followups if f.state == "open"]
+
+
+def read_incident(issue: IssueData, config: Config) -> Incident:
+    return parse_incident(issue.body, reference=issue.created_at, video_hosts=config.video.hosts)
+
+
+def counts(item: ListItem, sections: tuple[str, ...]) -> bool:
+    """Whether a box counts under ``weekly.sections`` (a heading on its path starts with one of them)."""
+    if not sections:
+        return True
+    wanted = [s.casefold().strip() for s in sections]
+    return any(h.casefold().strip().startswith(w) for h in item.path for w in wanted)
+
+
+def needs_facts(issue: IssueData, incident: Incident, config: Config) -> bool:
+    """Whether a box the bot fulfils (invite, report) is open and could be fulfilled already:
+    only the status comment can tell, so only then are the issue's comments read."""
+    for item in incident.tasks:
+        if item.checked or not counts(item, config.weekly.sections):
+            continue
+        name = item_name(item)
+        if name == "invite" and incident.postmortem.start is not None:
+            return True
+        if name == "output-pdf" and (config.labels.improvement in issue.labels or issue.state == "closed"):
+            return True
+    return False
+
+
+def facts_from_status(state: dict[str, Any], incident: Incident) -> frozenset[str]:
+    """The bot facts the status comment's state records: an invite for the date in the body, a report."""
+    out: set[str] = set()
+    invite = state.get("invite")
+    start = incident.postmortem.start
+    if (
+        isinstance(invite, dict)
+        and not invite.get("cancelled")
+        and start is not None
+        and invite.get("start") == _iso(start)
+    ):
+        out.add("invite")
+    report = state.get("report")
+    if isinstance(report, dict) and report.get("path"):
+        out.add("report")
+    return frozenset(out)
+
+
+def assess(
+    issue: IssueData,
+    incident: Incident,
+    config: Config,
+    now: datetime,
+    *,
+    fulfilled: frozenset[str] = frozenset(),
+    followups: Iterable[FollowupRecord] = (),
+) -> Assessment:
+    known = sorted(followups, key=lambda f: f.number)
+    by_key = {f.key: f for f in known}
+    context = IssueContext(
+        labels=frozenset(issue.labels),
+        state=issue.state,
+        state_reason=issue.state_reason,
+        created_at=issue.created_at,
+        now=now,
+        fulfilled=fulfilled,
+    )
+    evaluation = evaluate(incident, context, config)
+    sections = config.weekly.sections
+    actions = {a.line: a for a in incident.action_items}
+    counted = [t for t in incident.tasks if counts(t, sections)]
+    open_items: list[OpenItem] = []
+    for item in counted:
+        if is_done(item, incident, context, config.labels):
+            continue
+        action = actions.get(item.line)
+        tracked = by_key.get(item_key(action.text)) if action is not None else None
+        if tracked is not None and tracked.state == "closed":
+            continue  # its follow-up issue is closed: the change was made (or dropped) there
+        top = item.path[0] if item.path else "(before any heading)"
+        under = item.path[-1] if len(item.path) > 1 else ""
+        open_items.append(OpenItem(top, item.text, item.line, under))
+    relevant = evaluation.phase is not Phase.NOT_INCIDENT
+    new: list[NewFollowup] = []
+    if relevant:
+        for a in incident.action_items:
+            if a.checked or a.links or vague_phrase(a.text, config.vague_phrases) or item_key(a.text) in by_key:
+                continue
+            if any(n.key == item_key(a.text) for n in new):
+                continue  # the same item written twice gets one issue
+            new.append(NewFollowup(item_key(a.text), a.text, a.line, a.topic, handles(a.text)))
+    done_actions = {a.line for a in incident.action_items if a.checked}
+    tracked_lines = {a.line for a in incident.action_items if item_key(a.text) in by_key}
+    findings = [
+        f
+        for f in evaluation.findings
+        if incident.template_like
+        and relevant
+        and f.rule in WEEKLY_RULES
+        and f.line not in done_actions
+        and not (f.rule == "action-item-untracked" and f.line in tracked_lines)
+    ]
+    open_followups = [f for f in known if f.state == "open"]
+    done = bool(counted) and not open_items and not new and not open_followups
+    remind = relevant and not done and bool(open_items or findings or open_followups)
+    close = (
+        done
+        and relevant
+        and config.weekly.close_when_done
+        and issue.state == "open"
+        and incident.template_like
+        and config.labels.improvement in issue.labels
+    )
+    return Assessment(
+        issue=issue,
+        incident=incident,
+        phase=evaluation.phase,
+        open_items=open_items if relevant else [],
+        findings=findings,
+        followups=known,
+        new_followups=new,
+        owners=_owners(issue, incident, bool(open_items or findings), open_followups),
+        age_days=max(0, (now - issue.created_at).days),
+        remind=remind,
+        done=done,
+        close=close,
+    )
+
+
+def _owners(
+    issue: IssueData, incident: Incident, boxes_left: bool, open_followups: list[FollowupRecord]
+) -> tuple[str, ...]:
+    """Who owns what is left: the role holders for the boxes, each follow-up's assignees for it."""
+    roles = [h for r in incident.roles for h in r.handles]
+    people: list[str] = []
+    if boxes_left or any(not f.assignees for f in open_followups):
+        people += roles
+    for f in open_followups:
+        people += f.assignees
+    if not people:
+        people = list(issue.assignees) or [issue.author]
+    seen: dict[str, str] = {}
+    for login in people:
+        if login and not login.endswith("[bot]"):
+            seen.setdefault(login.casefold(), login)
+    return tuple(seen.values())
+
+
+# ---------------------------------------------------------------- texts
+
+
+def quote(text: str, limit: int = 200) -> str:
+    """Issue text inside the bot's markdown: one line, no HTML, and no pings or cross-references
+    (a weekly quote of "@alice" or "#12" would notify or link again every week)."""
+    one = " ".join(text.split())
+    if len(one) > limit:
+        one = one[: limit - 1] + "…"
+    one = html.escape(one, quote=False)
+    # One pass: the "#" of the inserted "&#8203;" must not be taken for a reference in turn.
+    return re.sub(r"@(?=[A-Za-z0-9])|#(?=\d)", lambda m: m.group(0) + "&#8203;", one)
+
+
+def _cell(text: str, limit: int = 60) -> str:
+    return quote(text, limit).replace("|", "\\|")
+
+
+def _mentions(logins: Iterable[str]) -> str:
+    return " ".join(f"@{login}" for login in logins)
+
+
+def render_reminder(a: Assessment, week: str) -> str:
+    """The week's reminder: who, what is left box by box, the findings, the follow-ups."""
+    boxes = len(a.open_items)
+    parts = [f"{boxes} box{'es' if boxes != 1 else ''} left"] if boxes else []
+    if a.open_followups:
+        n = len(a.open_followups)
+        parts.append(f"{n} follow-up issue{'s' if n != 1 else ''} open")
+    if a.findings and not parts:
+        parts.append("to fix")
+    age = f"opened {a.age_days} day{'s' if a.age_days != 1 else ''} ago"
+    if a.issue.state == "closed":
+        age = "closed, " + age
+    lines = [
+        f'{REMINDER_MARKER} {{"week": "{week}"}} -->',
+        f"### 🔁 Weekly check, {week}: {', '.join(parts)}",
+        "",
+        f"{_mentions(a.owners) + ': t' if a.owners else 'T'}his incident was {age} and is in phase **{a.phase}**. "
+        "Here is what is left.",
+        "",
+    ]
+    listed = 0
+    current = None
+    for item in a.open_items:
+        if listed >= MAX_LISTED_ITEMS:
+            break
+        if item.section != current:
+            current = item.section
+            count = sum(1 for i in a.open_items if i.section == current)
+            lines.append(f"**{quote(current, 80)}** ({count})")
+        under = f" _({quote(item.under, 60)})_" if item.under and item.under != item.section else ""
+        lines.append(f"- [ ] {quote(item.text)}{under} · line {item.line}")
+        listed += 1
+    if boxes > listed:
+        lines.append(f"- …and {boxes - listed} more")
+    if a.open_items:
+        lines.append("")
+    if a.findings:
+        lines.append("**To fix**")
+        icons = {Severity.ERROR: "❌", Severity.WARNING: "⚠️"}
+        for f in a.findings[:MAX_LISTED_ITEMS]:
+            where = f" (line {f.line})" if f.line else ""
+            lines.append(f"- {icons.get(f.severity, 'ℹ️')} `{f.rule}`{where}: {quote(f.message, 400)}")
+        if len(a.findings) > MAX_LISTED_ITEMS:
+            lines.append(f"- …and {len(a.findings) - MAX_LISTED_ITEMS} more")
+        lines.append("")
+    if a.followups:
+        lines.append("**Follow-up issues**")
+        for fu in a.followups:
+            who = f", {_mentions(fu.assignees)}" if fu.state == "open" and fu.assignees else ""
+            lines.append(f"- #{fu.number} ({fu.state}{who}): {quote(fu.text, 120)}")
+        lines.append("")
+    lines.append(
+        "<sub>incident-kit's weekly check: one reminder a week while anything is left. Tick the boxes "
+        "(or write the answers) in the issue body; close a follow-up issue when its change is made.</sub>"
+    )
+    return fit("\n".join(lines) + "\n")
+
+
+def fit(text: str) -> str:
+    """Cut at a line so GitHub takes the body (it refuses bodies over 65,536 characters)."""
+    if len(text) <= MAX_BODY:
+        return text
+    tail = "\n…(cut to fit GitHub's limit)\n"
+    return text[: text.rfind("\n", 0, MAX_BODY - len(tail))] + tail
+
+
+def render_done(a: Assessment) -> str:
+    closed = [f"#{f.number}" for f in a.followups]
+    tail = f" and every follow-up issue ({', '.join(closed)}) is closed" if closed else ""
+    return (
+        f'{REMINDER_MARKER} {{"done": true}} -->\n'
+        f"### ✅ Weekly check: every box is done{tail}\n\n"
+        "Closing this incident as completed. Thank you for seeing it through!\n"
+    )
+
+
+def followup_title(text: str) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= 120 else one[:119] + "…"
+
+
+def followup_body(incident: IssueData, item: NewFollowup) -> str:
+    """A follow-up issue: links back to the incident and quotes the item (the marker first)."""
+    # The item is quoted as text (HTML escaped) so it cannot carry a second marker; its @handles
+    # stay live on purpose: they are the people it is assigned to.
+    text = html.escape(" ".join(item.text.split()), quote=False)
+    topic = _TOPIC_NAMES.get(item.topic, _TOPIC_NAMES["other"])
+    return (
+        f"{marker(incident.number, item.key)}\n"
+        f"An action item from the postmortem of #{incident.number} "
+        f"({html.escape(' '.join(incident.title.split())[:120], quote=False)}), under "
+        f'"{topic}" (line {item.line}):\n\n'
+        f"> {text}\n\n"
+        "It is done when the change is made in code, the issue template or the schedule: close this "
+        f"issue then. incident-kit's weekly check counts the item as done on #{incident.number} once "
+        "this issue is closed.\n\n"
+        "<sub>Opened by incident-kit's weekly check, once per action item that links no issue.</sub>\n"
+    )
+
+
+# ---------------------------------------------------------------- the digest and the trend
+
+
+def add_to_trend(
+    trend: dict[str, list[int]], assessments: Iterable[Assessment], now: datetime, timezone: str
+) -> dict[str, list[int]]:
+    """Count each incident in the month it was opened (kept for TREND_MONTHS * 2 months)."""
+    out = {month: sorted(set(numbers)) for month, numbers in trend.items()}
+    for a in assessments:
+        if not a.incident.template_like or a.phase is Phase.NOT_INCIDENT:
+            continue
+        month = a.issue.created_at.astimezone(_zone(timezone)).strftime("%Y-%m")
+        if a.number not in out.setdefault(month, []):
+            out[month] = sorted({*out[month], a.number})
+    oldest = _months_back(now.astimezone(_zone(timezone)), TREND_MONTHS * 2)[-1]
+    return {month: numbers for month, numbers in out.items() if month >= oldest}
+
+
+def _months_back(moment: datetime, count: int) -> list[str]:
+    year, month = moment.year, moment.month
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
+
+
+def trend_rows(trend: dict[str, list[int]], now: datetime, timezone: str) -> list[tuple[str, int]]:
+    months = list(reversed(_months_back(now.astimezone(_zone(timezone)), TREND_MONTHS)))
+    return [(m, len(set(trend.get(m, [])))) for m in months]
+
+
+def render_digest(
+    assessments: list[Assessment],
+    followups: list[FollowupRecord],
+    trend: dict[str, list[int]],
+    *,
+    week: str,
+    now: datetime,
+    config: Config,
+    waiting: list[int] | None = None,
+) -> str:
+    """The weekly summary: open incidents and improvements, follow-ups (overdue ones flagged), who
+    owes what, and incidents per month. Stable within a week, so re-running changes nothing."""
+    tz = config.timezone
+    # Ages and months as of the start of the week: the digest reads the same all week long.
+    ref = week_start(now, tz)
+    open_ones = [a for a in assessments if a.issue.state == "open" and a.phase is not Phase.NOT_INCIDENT]
+    improving = [a for a in open_ones if config.labels.improvement in a.issue.labels]
+    open_fus = [f for f in followups if f.state == "open"]
+    overdue_after = timedelta(days=config.weekly.overdue_days)
+    overdue = {f.number for f in open_fus if f.created_at is not None and ref - f.created_at > overdue_after}
+    lines = [
+        DIGEST_MARKER,
+        f"## Incident digest, {week}",
+        "",
+        f"**{len(open_ones) - len(improving)} open incident{'s' if len(open_ones) - len(improving) != 1 else ''}"
+        f" · {len(improving)} being improved · {len(open_fus)} follow-up issue{'s' if len(open_fus) != 1 else ''}"
+        f" open ({len(overdue)} overdue)**",
+        "",
+    ]
+    lines += ["### Open incidents and improvements", ""]
+    if open_ones:
+        lines += ["| Issue | Phase | Age | Boxes left | Follow-ups open | Owners |", "|---|---|---|---|---|---|"]
+        ranked = sorted(open_ones, key=lambda a: (-len(a.open_items), a.number))
+        for a in ranked[:MAX_DIGEST_ROWS]:
+            lines.append(
+                f"| #{a.number} {_cell(a.issue.title)} | {a.phase} | {_days(ref, a.issue.created_at)} d "
+                f"| {len(a.open_items)} "
+                f"| {len(a.open_followups)} | {_plain_handles(a.owners)} |"
+            )
+        if len(ranked) > MAX_DIGEST_ROWS:
+            lines.append(f"| …and {len(ranked) - MAX_DIGEST_ROWS} more | | | | | |")
+    else:
+        lines.append("None. 🎉")
+    lines += ["", "### Follow-up issues open", ""]
+    if open_fus:
+        lines += ["| Issue | For | Open for | Assignees |", "|---|---|---|---|"]
+        for f in sorted(open_fus, key=lambda f: (f.created_at or ref, f.number))[:MAX_DIGEST_ROWS]:
+            days = _days(ref, f.created_at or ref)
+            flag = " ⚠️ overdue" if f.number in overdue else ""
+            lines.append(
+                f"| #{f.number} {_cell(f.text)} | #{f.incident} | {days} d{flag} "
+                f"| {_plain_handles(f.assignees) or '_nobody_'} |"
+            )
+    else:
+        lines.append("None.")
+    owes = _who_owes_what(open_ones, open_fus)
+    lines += ["", "### Who owes what", ""]
+    if owes:
+        lines += ["| Person | Incidents with boxes left | Follow-up issues |", "|---|---|---|"]
+        for login, (incidents, fus) in sorted(owes.items(), key=lambda kv: kv[0].casefold())[:MAX_DIGEST_ROWS]:
+            lines.append(f"| {_plain_handles((login,))} | {_numbers(incidents)} | {_numbers(fus)} |")
+    else:
+        lines.append("Nobody: nothing is left.")
+    if waiting:
+        lines += [
+            "",
+            "Waiting for a maintainer to confirm (opened by people without triage access, so the weekly "
+            f"check leaves them alone): {', '.join(f'#{n}' for n in sorted(waiting))}.",
+        ]
+    lines += _first_aid_section(assessments, config)
+    rows = trend_rows(trend, ref, tz)
+    top = max((n for _, n in rows), default=0) or 1
+    lines += ["", f"### Incidents per month (last {TREND_MONTHS})", "", "| Month | Incidents | |", "|---|---|---|"]
+    for month, n in rows:
+        lines.append(f"| {month} | {n} | {'█' * max(0, round(n / top * 20))} |")
+    lines += [
+        "",
+        "<sub>Updated in place by incident-kit's weekly check. Months count every incident the check has "
+        "seen; boxes the bot fulfils (labels, invite, report) count as done once done.</sub>",
+    ]
+    return fit("\n".join(lines) + "\n")
+
+
+def _first_aid_section(assessments: list[Assessment], config: Config) -> list[str]:
+    """Time to first aid per incident, from the Record section's own timeline (the body the scan
+    already has: no extra request), the team's median, and the target the postmortem asks for."""
+    from statistics import median
+
+    from incident_kit.plan.figures import duration, moments
+
+    measured: list[tuple[int, float]] = []
+    for a in assessments:
+        m = moments(a.incident, a.issue.created_at, [], config.labels.improvement)
+        if m.first_aid_done is not None and m.first_aid_done >= m.start:
+            measured.append((a.number, (m.first_aid_done - m.start) / timedelta(minutes=1)))
+    if not measured:
+        return []
+    middle = median(minutes for _, minutes in measured)
+    lines = ["", "### Time to first aid", ""]
+    lines += [f"- #{n}: {duration(minutes)}" for n, minutes in sorted(measured)[:MAX_DIGEST_ROWS]]
+    lines += [
+        "",
+        f"Team median: **{duration(middle)}** over {len(measured)} incident{'s' if len(measured) != 1 else ''}; "
+        f"the target for the next one is half of it: **{duration(middle / 2)}**.",
+    ]
+    return lines
+
+
+def week_start(moment: datetime, timezone: str = "UTC") -> datetime:
+    """Monday 00:00 of the moment's ISO week, in the team's time zone."""
+    local = moment.astimezone(_zone(timezone))
+    monday = (local - timedelta(days=local.weekday())).date()
+    return datetime(monday.year, monday.month, monday.day, tzinfo=_zone(timezone))
+
+
+def _numbers(numbers: list[int], limit: int = 20) -> str:
+    shown = ", ".join(f"#{n}" for n in numbers[:limit]) or "-"
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+
+
+def _days(ref: datetime, then: datetime) -> int:
+    return max(0, (ref - then).days)
+
+
+def _plain_handles(logins: Iterable[str]) -> str:
+    # The digest is read by everyone weekly; it names people without pinging them. Logins are
+    # GitHub's (letters, digits, hyphens), so they need no escaping.
+    return " ".join(f"@&#8203;{login}" for login in logins)
+
+
+def _who_owes_what(
+    open_ones: list[Assessment], open_fus: list[FollowupRecord]
+) -> dict[str, tuple[list[int], list[int]]]:
+    out: dict[str, tuple[list[int], list[int]]] = {}
+    names: dict[str, str] = {}
+
+    def entry(login: str) -> tuple[list[int], list[int]]:
+        name = names.setdefault(login.casefold(), login)
+        return out.setdefault(name, ([], []))
+
+    for a in open_ones:
+        if not a.open_items and not a.findings:
+            continue
+        for role in a.incident.roles:
+            for login in role.handles:
+                entry(login)[0].append(a.number)
+    for f in open_fus:
+        for login in f.assignees:
+            entry(login)[1].append(f.number)
+    return {k: (sorted(set(v[0])), sorted(set(v[1]))) for k, v in out.items()}

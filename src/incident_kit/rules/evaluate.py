@@ -1,0 +1,247 @@
+"""Rules: from the model to findings, each with a stable id, a severity, a line and a fix.
+
+Rule ids are a public interface (the status comment, the weekly check and other
+tools rely on them), so they never change meaning. Which rules fire depends on
+the phase: nobody is nagged about the postmortem while people still investigate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from incident_kit.body.action_items import vague_phrase
+from incident_kit.body.model import (
+    Answer,
+    Decision,
+    Finding,
+    Incident,
+    IssueContext,
+    Phase,
+    Severity,
+)
+from incident_kit.body.sections import REQUIRED
+from incident_kit.rules.phase import compute_phase
+from incident_kit.settings.config import Config
+
+E, W = "error", "warning"
+
+RULE_IDS = (
+    "triage-unanswered",
+    "triage-conflict",
+    "roles-missing",
+    "role-count",
+    "video-missing",
+    "timeline-format",
+    "timeline-order",
+    "action-item-vague",
+    "action-item-untracked",
+    "postmortem-unscheduled",
+    "postmortem-date",
+    "section-missing",
+    "not-template",
+)
+
+VIDEO_HELP = (
+    "drag and drop an .mp4, .mov or .webm file into the issue body under that heading "
+    "(up to 10 MB on free plans, 100 MB on paid plans)"
+)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The result of checking one issue."""
+
+    incident: Incident
+    phase: Phase
+    findings: tuple[Finding, ...]
+
+    @property
+    def decision(self) -> Decision:
+        return self.incident.decision
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+
+Rule = Callable[[Incident, Phase, Config], Iterator[Finding]]
+
+
+def _f(rule: str, severity: str, message: str, line: int | None) -> Finding:
+    return Finding(rule, Severity(severity), message, line)
+
+
+def triage_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    for q in inc.triage:
+        if q.conflict:
+            yield _f(
+                "triage-conflict",
+                E,
+                f"'{q.label}' is ticked but the written answer is '{q.written}': untick the box "
+                "or write y, so the team agrees on the answer.",
+                q.line,
+            )
+    if inc.decision is not Decision.UNDECIDED:
+        return
+    for q in inc.triage:
+        if q.answer is not Answer.UNANSWERED:
+            continue
+        if q.line is None:
+            msg = (
+                f"The triage question '{q.label}' is missing: add it back under "
+                "'Decide whether this is an incident or not' with the answer y or n."
+            )
+        else:
+            msg = (
+                f"Answer '{q.label}' by writing y or n in place of TODO(y/n) "
+                "(one yes makes this an incident; three no mean it is not)."
+            )
+        yield _f("triage-unanswered", E, msg, q.line)
+
+
+def role_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    for role in inc.roles:
+        if len(role.handles) > 1 and role.key != "investigator":
+            yield _f(
+                "role-count",
+                E,
+                f"The {role.label} must be exactly one person, but {len(role.handles)} are named "
+                f"({', '.join('@' + h for h in role.handles)}): keep one.",
+                role.line,
+            )
+    if inc.decision is not Decision.INCIDENT or phase is Phase.DONE:
+        return
+    for role in inc.roles:
+        if role.handles:
+            continue
+        who = "one or more engineers" if role.key == "investigator" else "exactly one person"
+        where = "on its line" if role.line else "under 'Decide roles'"
+        yield _f(
+            "roles-missing",
+            E,
+            f"Name the {role.label} ({who}) with an @handle {where}, within the 1-minute time box.",
+            role.line,
+        )
+
+
+def video_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    if cfg.video.mode == "off" or phase is Phase.NOT_INCIDENT or inc.videos:
+        return
+    section = inc.section("video")
+    where = "under 'Video of incident'" if section else "(the 'Video of incident' heading is missing)"
+    hint = ""
+    others = [link for link in inc.links if link.form == "other-video-file"]
+    if others:
+        hint = f" The link {others[0].url} is a video on a host not in video.allowed-hosts."
+    yield _f(
+        "video-missing",
+        E if cfg.video.mode == "require" else W,
+        f"Attach a video of the incident {where}: {VIDEO_HELP}, or link a recording on "
+        f"{', '.join(cfg.video.hosts) or 'an allowed host'}.{hint}",
+        section.line if section else None,
+    )
+
+
+def timeline_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    latest = None
+    for entry in inc.timeline:
+        if entry.error:
+            yield _f(
+                "timeline-format",
+                W,
+                f"Timeline line '{entry.text[:80]}': {entry.error}; write it as "
+                "'- MM/DD HH:MM: what happened' (UTC) or keep the 'xx/xx xx:xx' slot.",
+                entry.line,
+            )
+            continue
+        if entry.when is None:
+            continue
+        if latest is not None and entry.when < latest:
+            yield _f(
+                "timeline-order",
+                W,
+                f"Timeline entry {entry.when:%m/%d %H:%M} comes after a later entry "
+                f"({latest:%m/%d %H:%M}): move it up so the timeline reads in order.",
+                entry.line,
+            )
+        latest = entry.when if latest is None else max(latest, entry.when)
+
+
+def action_item_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    for item in inc.action_items:
+        phrase = vague_phrase(item.text, cfg.vague_phrases)
+        if phrase:
+            yield _f(
+                "action-item-vague",
+                E,
+                f"Action item '{item.text[:80]}' asks people to '{phrase}': rewrite it as a change "
+                "to code, the issue template or the schedule.",
+                item.line,
+            )
+        elif not item.links:
+            yield _f(
+                "action-item-untracked",
+                W,
+                f"Action item '{item.text[:80]}' links no issue or PR: add #123 or an issue URL "
+                "(the weekly check opens one for it).",
+                item.line,
+            )
+
+
+def postmortem_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    pm = inc.postmortem
+    if pm.error:
+        yield _f(
+            "postmortem-date",
+            E,
+            f"Postmortem date '{pm.written[:60]}': {pm.error}; write it as YYYY-MM-DD HH:MM (UTC).",
+            pm.line,
+        )
+    elif pm.start is None and phase in (Phase.FIRST_AID_DONE, Phase.RESOLVED):
+        section = inc.section("postmortem-datetime") or inc.section("postmortem")
+        yield _f(
+            "postmortem-unscheduled",
+            W,
+            "First aid is done: set the 2-hour postmortem under 'Datetime(UTC)' as "
+            "YYYY-MM-DD HH:MM and invite everyone concerned.",
+            pm.line or (section.line if section else None),
+        )
+
+
+def structure_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    if not inc.template_like:
+        yield _f(
+            "not-template",
+            W,
+            "This body does not look like the incident template (its sections are missing): "
+            "open incidents with the Incident issue template so incident-kit can follow them.",
+            None,
+        )
+        return
+    for key in inc.missing_sections:
+        yield _f(
+            "section-missing",
+            W,
+            f"The section '{REQUIRED[key]}' is missing: add it back from the incident template.",
+            None,
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    structure_rules,
+    triage_rules,
+    role_rules,
+    video_rules,
+    timeline_rules,
+    action_item_rules,
+    postmortem_rules,
+)
+
+
+def evaluate(inc: Incident, context: IssueContext, cfg: Config) -> Evaluation:
+    """Run every rule and order the findings by line (findings without a line first)."""
+    phase = compute_phase(inc, context, cfg.labels)
+    findings = [f for rule in RULES for f in rule(inc, phase, cfg)]
+    findings.sort(key=lambda f: f.line or 0)
+    return Evaluation(inc, phase, tuple(findings))
