@@ -38,8 +38,8 @@ from incident_kit.plan.messages import (
     Recipient,
     channel_record,
     email_message,
-    iso,
     plan_messages,
+    record_delivery,
     sent_lines,
 )
 from incident_kit.settings.config import EmailSettings, NotifySettings
@@ -83,24 +83,43 @@ def deliver(
     dry_run: bool,
     now: datetime,
 ) -> Delivery:
+    """Send every message due for ``facts`` and return the new record (no budget, no claims: the
+    issue run goes through :mod:`incident_kit.apply.reconcile`, which adds both)."""
     record = copy.deepcopy(notify_entry(state))
     messages = plan_messages(facts, settings, record)
     out = Delivery(record)
-    setup_notes = _setup_notes(settings, secrets)
+    notes = setup_notes(settings, secrets)
     if dry_run:
-        out.notes = sent_lines(record) + [f"Dry run: would send {m.describe()}" for m in messages] + setup_notes
+        out.notes = sent_lines(record) + [f"Dry run: would send {m.describe()}" for m in messages] + notes
         return out
-    slack = [m for m in messages if m.channel == SLACK]
-    mails = [m for m in messages if m.channel == EMAIL]
-    if slack:
-        _send_slack(slack, secrets, out, now)
-    if mails and settings.email is not None:
-        _send_mail(mails, settings.email, secrets, out, now)
-    out.notes = sent_lines(out.state) + list(out.failures) + setup_notes
+    channels = Channels(settings, secrets)
+    try:
+        for message in messages:
+            problem = channels.problem(message.channel)
+            if problem:
+                if problem not in out.failures:
+                    out.failures.append(problem)
+                continue
+            try:
+                delivered, refused = channels.send(message, now)
+            except NotSent as exc:
+                if channels.went_down(message.channel):
+                    out.failures.append(message.channel)  # replaced below by the channel's note and count
+                elif not channels.is_down(message.channel):
+                    out.failures.append(str(exc))
+                continue
+            out.state = record_delivery(out.state, message, now, delivered, refused)
+            out.sent.append(sent_sentence(message, delivered))
+            if refused:
+                out.failures.append(channels.refused_note(message, refused))
+    finally:
+        channels.close()
+    out.failures = [channels.down_note(f) if f in (SLACK, EMAIL) else f for f in out.failures]
+    out.notes = sent_lines(out.state) + list(out.failures) + notes
     return out
 
 
-def _setup_notes(settings: NotifySettings, secrets: NotifySecrets) -> list[str]:
+def setup_notes(settings: NotifySettings, secrets: NotifySecrets) -> list[str]:
     notes: list[str] = []
     if secrets.slack_webhook and settings.slack is None:
         notes.append("Slack: a webhook is set but `notify.slack` is not in the settings, so nothing is posted.")
@@ -112,27 +131,97 @@ def _setup_notes(settings: NotifySettings, secrets: NotifySecrets) -> list[str]:
     return notes
 
 
-def _record(out: Delivery, message: Message, now: datetime, delivered: list[str], refused: list[str]) -> None:
-    """Write down who got ``message`` (and who is still to get it)."""
-    channel = out.state.setdefault(message.channel, {})
-    if not isinstance(channel, dict):  # a damaged record: start this channel's again
-        channel = out.state[message.channel] = {}
-    previous = channel.get(message.key)
-    before: dict[str, Any] = previous if isinstance(previous, dict) else {}
-    got = list(dict.fromkeys([*(before.get("to") or []), *delivered]))
-    entry: dict[str, Any] = {"t": iso(now), "w": message.what, "to": got}
-    for name, value in message.keep:
-        entry[name] = before.get(name, value)  # a retry does not rewrite what went first
-    if refused:
-        entry["retry"] = refused
-    channel[message.key] = entry
-    for key in message.covers:
-        channel[key] = {"t": iso(now), "w": message.what, "to": got, "in": message.key}
-    out.sent.append(
-        f"posted '{message.what}' to Slack"
-        if message.channel == SLACK
-        else f"e-mailed the {message.what} to {', '.join(delivered)}"
-    )
+def sent_sentence(message: Message, delivered: list[str]) -> str:
+    if message.channel == SLACK:
+        return f"posted '{message.what}' to Slack"
+    return f"e-mailed the {message.what} to {', '.join(delivered)}"
+
+
+class NotSent(Exception):
+    """This message did not go out (refused, or its channel is down); ``str()`` says why, for the status."""
+
+
+class Channels:
+    """The outbox of one run: sends one message at a time on Slack or by e-mail.
+
+    One SMTP session serves the run. A channel that cannot take any message (connection, login,
+    TLS, HTTP 5xx) is marked down and refuses the rest of the run's messages at once.
+    """
+
+    def __init__(self, settings: NotifySettings, secrets: NotifySecrets) -> None:
+        self.settings, self.secrets = settings, secrets
+        self._smtp: smtplib.SMTP | None = None
+        self._down: dict[str, str] = {}
+        self._waiting: dict[str, int] = {}
+
+    def problem(self, channel: str) -> str:
+        """Why ``channel`` cannot send now ("" when it can): set up wrong, or down earlier this run."""
+        if channel == SLACK:
+            webhook = self.secrets.slack_webhook
+            if not webhook:
+                return (
+                    f"Slack: no webhook: pass the secret INCIDENT_KIT_SLACK_WEBHOOK as the input slack-webhook; {RETRY}"
+                )
+            problem = webhook_problem(webhook)
+            if problem:
+                return f"Slack: {problem}; {RETRY}"
+        return ""
+
+    def is_down(self, channel: str) -> bool:
+        return channel in self._down
+
+    def went_down(self, channel: str) -> bool:
+        """Down, and the message just refused was the one that found out (no message waited yet)."""
+        return channel in self._down and self._waiting.get(channel, 0) == 0
+
+    def send(self, message: Message, now: datetime) -> tuple[list[str], list[str]]:
+        """Send ``message``: who got it and who was refused. Raises NotSent when it did not go out."""
+        if message.channel in self._down:
+            self._waiting[message.channel] = self._waiting.get(message.channel, 0) + 1
+            raise NotSent(self._down[message.channel])
+        if message.channel == SLACK:
+            try:
+                post_webhook(self.secrets.slack_webhook, message.slack or {})
+            except _NotSent as exc:
+                raise NotSent(f"Slack: {message.what}: {self.secrets.scrub(str(exc))}; {RETRY}") from None
+            except _ChannelDown as exc:
+                self._down[SLACK] = f"Slack: {self.secrets.scrub(str(exc))}"
+                raise NotSent(self._down[SLACK] + f"; {RETRY}") from None
+            return [r.shown for r in message.to], []
+        email = self.settings.email
+        assert email is not None
+        try:
+            if self._smtp is None:
+                self._smtp = connect(email, self.secrets)
+            refused = _send_one(self._smtp, message, email, now)
+        except _NotSent as exc:
+            raise NotSent(f"E-mail ({message.what}): {self.secrets.scrub(str(exc))}; {RETRY}") from None
+        except _ChannelDown as exc:
+            self._down[EMAIL] = f"E-mail: {self.secrets.scrub(str(exc))}"
+            raise NotSent(self._down[EMAIL] + f"; {RETRY}") from None
+        self._refused = refused
+        delivered = [r.shown for r in message.to if r.address.lower() not in refused]
+        still = [r.shown for r in message.to if r.address.lower() in refused]
+        return delivered, still
+
+    def refused_note(self, message: Message, still: list[str]) -> str:
+        why = "; ".join(sorted(set(getattr(self, "_refused", {}).values())))
+        return f"E-mail ({message.what}): refused for {', '.join(still)} ({self.secrets.scrub(why)}); {RETRY}"
+
+    def down_note(self, channel: str) -> str:
+        """The channel's failure, with how many messages it left waiting (they go next run)."""
+        left = self._waiting.get(channel, 0)
+        noun = "message" if channel == SLACK else "mail"
+        also = f" ({left} more {noun}{'s' if left != 1 else ''} waiting)" if left else ""
+        return f"{self._down[channel]}{also}; {RETRY}"
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+            self._smtp = None
 
 
 # ---------------------------------------------------------------- Slack
@@ -147,28 +236,6 @@ def webhook_problem(url: str) -> str | None:
     if parts.scheme == "http" and loopback:
         return None  # a local test receiver; a real webhook is always https
     return "the webhook is not an https:// URL; copy the Incoming Webhook URL from Slack into the secret"
-
-
-def _send_slack(messages: list[Message], secrets: NotifySecrets, out: Delivery, now: datetime) -> None:
-    webhook = secrets.slack_webhook
-    problem = "no webhook: pass the secret INCIDENT_KIT_SLACK_WEBHOOK as the input slack-webhook"
-    if webhook:
-        problem = webhook_problem(webhook) or ""
-    if problem:
-        out.failures.append(f"Slack: {problem}; {RETRY}")
-        return
-    for index, message in enumerate(messages):
-        try:
-            post_webhook(webhook, message.slack or {})
-        except _NotSent as exc:
-            out.failures.append(f"Slack: {message.what}: {secrets.scrub(str(exc))}; {RETRY}")
-            continue
-        except _ChannelDown as exc:
-            left = len(messages) - index - 1
-            also = f" ({left} more message{'s' if left != 1 else ''} waiting)" if left else ""
-            out.failures.append(f"Slack: {secrets.scrub(str(exc))}{also}; {RETRY}")
-            return
-        _record(out, message, now, [r.shown for r in message.to], [])
 
 
 def post_webhook(url: str, payload: dict[str, Any]) -> None:
@@ -216,40 +283,6 @@ def _network_reason(reason: object) -> str:
 
 
 # ---------------------------------------------------------------- e-mail
-
-
-def _send_mail(
-    messages: list[Message], email: EmailSettings, secrets: NotifySecrets, out: Delivery, now: datetime
-) -> None:
-    connection: smtplib.SMTP | None = None
-    try:
-        for index, message in enumerate(messages):
-            try:
-                if connection is None:
-                    connection = connect(email, secrets)
-                refused = _send_one(connection, message, email, now)
-            except _NotSent as exc:
-                out.failures.append(f"E-mail ({message.what}): {secrets.scrub(str(exc))}; {RETRY}")
-                continue
-            except _ChannelDown as exc:
-                left = len(messages) - index - 1
-                also = f" ({left} more mail{'s' if left != 1 else ''} waiting)" if left else ""
-                out.failures.append(f"E-mail: {secrets.scrub(str(exc))}{also}; {RETRY}")
-                return
-            delivered = [r.shown for r in message.to if r.address.lower() not in refused]
-            still = [r.shown for r in message.to if r.address.lower() in refused]
-            _record(out, message, now, delivered, still)
-            if still:
-                why = "; ".join(sorted(set(refused.values())))
-                out.failures.append(
-                    f"E-mail ({message.what}): refused for {', '.join(still)} ({secrets.scrub(why)}); {RETRY}"
-                )
-    finally:
-        if connection is not None:
-            try:
-                connection.quit()
-            except (smtplib.SMTPException, OSError):
-                connection.close()
 
 
 def connect(email: EmailSettings, secrets: NotifySecrets) -> smtplib.SMTP:
@@ -326,4 +359,4 @@ def _smtp_reason(exc: BaseException) -> str:
     return _network_reason(exc)
 
 
-__all__ = ["TIMEOUT", "Delivery", "Recipient", "channel_record", "deliver", "notify_entry"]
+__all__ = ["TIMEOUT", "Channels", "Delivery", "NotSent", "Recipient", "channel_record", "deliver", "notify_entry"]

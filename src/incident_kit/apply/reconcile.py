@@ -1,8 +1,13 @@
-"""The shell around the plan: read the issue fresh, plan, apply the difference within a budget.
+"""The shell around the plan: read the issue, plan once, perform the plan's actions against one budget.
 
-Every write is counted against ``max_writes`` (like actions/stale's
-operations-per-run) and skipped in a dry run; what was not done is reported,
-and the next run picks it up because it plans from the state again.
+A run reads everything it needs first (:func:`_gather`), then
+:func:`incident_kit.plan.run_plan.plan_run` returns the actions, and
+:class:`_Apply` performs them in order: commits, labels, assignees, ticks, messages,
+the status comment. Every outside effect is counted against ``max_writes`` (like
+actions/stale's operations-per-run) and skipped in a dry run; what was not done is
+reported, and the next run picks it up because it plans from the state again.
+Messages are sent at most once per fact through a write-ahead claim in the status
+comment (see the README, "How each effect happens at most once").
 """
 
 from __future__ import annotations
@@ -10,12 +15,12 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from secrets import token_hex
+from typing import TYPE_CHECKING, Any, Protocol
 
 from incident_kit.apply.attachments import Fetch
 from incident_kit.apply.budget import Budget
-from incident_kit.apply.commit import Committed, commit_file
-from incident_kit.body.model import Finding, Phase, Severity
+from incident_kit.apply.commit import commit_file
 from incident_kit.github.port import (
     TRUSTED_PERMISSIONS,
     BranchRefused,
@@ -25,14 +30,28 @@ from incident_kit.github.port import (
     PortError,
     Repository,
 )
-from incident_kit.github.sandbox import blob_sha
-from incident_kit.plan.issue_plan import LABEL_STYLE, Extras, Failure, Plan, Snapshot, plan_issue, timeline_view
-from incident_kit.plan.recorded_timeline import Change
+from incident_kit.plan.actions import (
+    Action,
+    AddLabels,
+    CommitInvite,
+    CommitReport,
+    CreateLabel,
+    RemoveLabel,
+    Results,
+    RunPlan,
+    SendMessage,
+    SetAssignees,
+    TickBoxes,
+)
+from incident_kit.plan.bot_state import BotState, Claim, merge_sent
+from incident_kit.plan.issue_plan import Failure, Plan, Snapshot, plan_issue
+from incident_kit.plan.run_plan import RunInputs, announcers, plan_run
 from incident_kit.rules.evaluate import Evaluation
 from incident_kit.settings.config import Config
 
-if TYPE_CHECKING:  # the notify module (e-mail, urllib) loads only for runs that tell people
-    from incident_kit.plan.messages import NotifySecrets
+if TYPE_CHECKING:  # the notify modules (e-mail, urllib) load only for runs that tell people
+    from incident_kit.plan.messages import Message, NotifySecrets
+    from incident_kit.settings.config import NotifySettings
 
 
 @dataclass
@@ -61,11 +80,21 @@ class Outcome:
     pdf_url: str = ""
     pdf_unsaved: bytes | None = None  # a report the branch refused: the runner uploads it as an artifact
     report_failure: Failure | None = None
-    invite: Any = None  # the Invite sent or kept this run (for the notify step)
-    ics: bytes | None = None
-    pdf: bytes | None = None  # the report rendered this run
-    report_fp: str = ""
     notify_failures: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # what was told this run, as sentences
+    actions: tuple[str, ...] = ()  # what the plan asked for, in order (for the job summary and tests)
+
+
+class Outbox(Protocol):
+    """Where messages go: :class:`incident_kit.apply.deliver.Channels` (Slack, SMTP)."""
+
+    def problem(self, channel: str) -> str: ...
+
+    def send(self, message: Message, now: datetime) -> tuple[list[str], list[str]]: ...
+
+    def refused_note(self, message: Message, still: list[str]) -> str: ...
+
+    def close(self) -> None: ...
 
 
 def reconcile(
@@ -82,11 +111,66 @@ def reconcile(
     fetch_image: Fetch | None = None,
     secrets: NotifySecrets | None = None,
     dry_run: bool = False,
+    outbox: Outbox | None = None,
+    run_id: str = "",
 ) -> Outcome:
-    """Bring one issue to the state it should be in. ``add_state`` merges entries into the bot's
-    stored state (the weekly check records the follow-up issues it opened this way)."""
+    """Bring one issue to the state it should be in: read, plan once, apply the plan's actions.
+
+    ``add_state`` sets entries of the bot's stored state (the weekly check records the follow-up
+    issues it opened as ``{"followups": [...]}``). ``outbox`` replaces the Slack/SMTP sender (tests
+    wrap it to stop a run between sending and recording); ``run_id`` names this run's claims."""
     event = event or Event()
     now = now or datetime.now(UTC)
+    snap = _gather(repo, number, config, bot_login, event, now, part)
+    if isinstance(snap, Outcome):
+        return snap
+    followups = (add_state or {}).get("followups")
+    inputs = RunInputs(
+        part=part,
+        existing_labels=frozenset(snap.existing_labels),
+        followups=tuple(f for f in followups if isinstance(f, dict)) if isinstance(followups, list) else None,
+        requested_report=event.name == "workflow_dispatch",
+    )
+    run = plan_run(snap.snapshot, config, inputs)
+    plan = run.plan
+    outcome = Outcome(number, plan.relevant, plan.reason, plan.evaluation, failures=plan.failures, plan=plan)
+    if not plan.relevant:
+        return outcome
+    from incident_kit.apply.deliver import Channels, setup_notes
+    from incident_kit.plan.messages import NotifySecrets as Secrets
+
+    secrets = secrets or Secrets()
+    channels: Outbox = outbox or Channels(config.notify, secrets)
+    apply = _Apply(repo, snap.snapshot, run, budget, channels, config.notify, run_id or token_hex(6), fetch_image)
+    apply.notes += [n for n in setup_notes(config.notify, secrets) if n not in run.setup_notes]
+    try:
+        apply.perform()
+    finally:
+        channels.close()
+    final = apply.final_plan or plan
+    outcome.plan, outcome.evaluation = final, final.evaluation
+    outcome.failures = final.failures + ((apply.report_failure,) if apply.report_failure else ())
+    outcome.report_failure = apply.report_failure
+    outcome.status_url, outcome.notices = apply.status_url, apply.notices
+    outcome.ics_path, outcome.pdf_path = run.ics_path, run.pdf_path
+    outcome.pdf_url = apply.report_url or run.pdf_url
+    outcome.pdf_unsaved = apply.pdf_unsaved
+    outcome.notify_failures, outcome.sent = apply.failures, apply.sent_sentences
+    outcome.actions = tuple(a.describe() for a in run.actions)
+    return outcome
+
+
+@dataclass
+class _Read:
+    snapshot: Snapshot
+    existing_labels: set[str]
+
+
+def _gather(
+    repo: Repository, number: int, config: Config, bot_login: str, event: Event, now: datetime, part: str
+) -> _Read | Outcome:
+    """Every read the plan needs, before it is made: the issue, its comments, the permissions that
+    decide trust and who may announce, the events of a dropped run, assignability, existing labels."""
     try:
         issue = repo.get_issue(number)
     except NotFound:
@@ -115,62 +199,36 @@ def reconcile(
         opened=event.name == "issues" and event.action == "opened",
         meta_event=event.name == "issues"
         and event.action in ("labeled", "unlabeled", "assigned", "unassigned", "closed", "reopened"),
+        repository=repo.full_name,
     )
     if _unexplained_meta_change(issue, comments, bot_login, snap.meta_event):
         # Labels, assignees or the state changed since the bot last looked, and this event does not
         # say who did it (a run was dropped): ask the events API rather than name no one.
         snap = replace(snap, events=tuple(repo.list_events(number)))
-    plan = plan_issue(snap, config, part)
-    if plan.relevant and plan.trusted and plan.evaluation is not None:
+    first = plan_issue(snap, config, part)
+    existing: set[str] = set()
+    if first.relevant and first.trusted and first.evaluation is not None:
         # Ask about assignability only for investigators that are not assigned yet.
-        wanted = [
-            h
-            for h in plan.evaluation.incident.role("investigator").handles
-            if h.lower() not in {a.lower() for a in issue.assignees}
-        ]
+        assigned = {a.lower() for a in issue.assignees}
+        wanted = [h for h in first.evaluation.incident.role("investigator").handles if h.lower() not in assigned]
         if wanted:
-            assignable = {h: repo.can_assign(h) for h in wanted}
-            snap = replace(snap, assignable=assignable)
-            plan = plan_issue(snap, config, part)
-    outcome = Outcome(number, plan.relevant, plan.reason, plan.evaluation, failures=plan.failures, plan=plan)
-    if not plan.relevant:
-        return outcome
-    extras = Extras(state=dict(add_state or {}))
-    if plan.trusted and part in ("all", "invite") and plan.evaluation is not None:
-        invite = _invite(repo, issue, comments, plan, config, bot_login, budget, now, outcome)
-        extras = replace(invite, state={**invite.state, **extras.state})
-    if plan.trusted and part in ("all", "report") and plan.evaluation is not None:
-        # The report shows the timeline as this run leaves it (the invite's entry included), so
-        # the next run, reading it back, computes the same fingerprint and renders nothing.
-        settled = plan_issue(snap, config, part, extras) if extras != Extras() else plan
-        report = _report(repo, issue, comments, settled, config, bot_login, budget, outcome, event, fetch_image)
-        extras = replace(
-            extras,
-            state={**extras.state, **report.state},
-            fulfilled=extras.fulfilled | report.fulfilled,
-            recorded=extras.recorded + report.recorded,
-            notes=extras.notes + report.notes,
-        )
-    if plan.trusted and part in ("all", "notify") and plan.evaluation is not None and _notify_configured(config):
-        settled = plan_issue(snap, config, part, extras) if extras != Extras() else plan
-        told = _notify(repo, issue, comments, settled, config, bot_login, outcome, secrets, dry_run, now)
-        extras = replace(extras, state={**extras.state, **told.state}, notes=extras.notes + told.notes)
-    if extras != Extras():
-        plan = plan_issue(snap, config, part, extras)
-        outcome.plan, outcome.evaluation, outcome.failures = plan, plan.evaluation, plan.failures
-    if outcome.report_failure is not None:
-        outcome.failures = (*outcome.failures, outcome.report_failure)
-    _apply(repo, issue.number, issue.body, plan, budget, outcome)
-    return outcome
+            snap = replace(snap, assignable={h: repo.can_assign(h) for h in wanted})
+        if config.notify.slack is not None or config.notify.email is not None:
+            more = {a: repo.permission(a) for a in announcers(snap, config) if a not in snap.permissions}
+            if more:
+                snap = replace(snap, permissions={**snap.permissions, **more})
+    if first.relevant:
+        existing = {name for name in first.add_labels if repo.label_exists(name)}
+    return _Read(snap, existing)
 
 
 def _unexplained_meta_change(issue: IssueData, comments: list[CommentData], bot_login: str, meta_event: bool) -> bool:
     if meta_event:
         return False
-    from incident_kit.plan.status import find_status_comment, read_state
+    from incident_kit.plan.status import find_status_comment, load_state
 
-    stored = read_state(find_status_comment(comments, bot_login)).get("facts")
-    if not isinstance(stored, dict):
+    stored = load_state(find_status_comment(comments, bot_login)).facts
+    if stored is None:
         return False
     return (
         sorted(stored.get("labels", [])) != sorted(issue.labels)
@@ -179,278 +237,256 @@ def _unexplained_meta_change(issue: IssueData, comments: list[CommentData], bot_
     )
 
 
-def _report(
-    repo: Repository,
-    issue: IssueData,
-    comments: list[CommentData],
-    plan: Plan,
-    config: Config,
-    bot_login: str,
-    budget: Budget,
-    outcome: Outcome,
-    event: Event,
-    fetch_image: Fetch | None,
-) -> Extras:
-    """Render and commit the PDF report when one is due and the issue changed since the last one."""
-    from incident_kit.plan.report_due import as_of, fingerprint, human_comments, report_due
+class _Apply:
+    """The one place a plan's actions are performed, in order, against one budget.
 
-    assert plan.evaluation is not None
-    incident = plan.evaluation.incident
-    labels = frozenset((set(issue.labels) - set(plan.remove_labels)) | set(plan.add_labels))
-    due = report_due(incident, issue, labels, config, requested=event.name == "workflow_dispatch")
-    if not due.due:
-        return Extras()
-    people = human_comments(comments, bot_login)
-    # The report's own "committed" entries stay out: they would make every report due again.
-    entries = [e for e in plan.state.get("timeline") or [] if e.get("k") != "report"]
-    view = timeline_view(incident, issue, entries, config)
-    # The path template is part of the fingerprint, so a changed setting renders anew; an
-    # unchanged issue returns here without importing the renderer (xhtml2pdf costs ~0.3 s).
-    fp = fingerprint(issue, labels, people, [view.rows, view.figures, config.report.path])
-    stored = plan.state.get("report")
-    previous: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    if previous.get("fp") == fp and previous.get("path"):
-        outcome.pdf_path = str(previous["path"])
-        outcome.pdf_url = str(previous.get("url", ""))
-        return Extras(fulfilled=frozenset({"report"}), notes=_report_note(outcome.pdf_url))
-    from incident_kit.render.pdf import ReportComment, ReportInput, image_urls, render_pdf, report_path
+    Messages follow the write-ahead protocol (README, "How each effect happens at most once"):
+    claim in the status comment, read it back to confirm the claim is this run's, send, record.
+    The claim and the record ride on the message's unit of the budget: without them it may not go.
+    """
 
-    path = report_path(config.report.path, issue.created_at, issue.number, issue.title)
-    outcome.pdf_path = path
-    inc_roles = {r.key: r.handles for r in incident.roles}
-    data = ReportInput(
-        repository=repo.full_name,
-        number=issue.number,
-        title=issue.title,
-        url=issue.html_url,
-        state=issue.state,
-        labels=tuple(sorted(labels)),
-        decision=str(incident.decision),
-        phase=str(plan.evaluation.phase),
-        roles=inc_roles,
-        created_at=issue.created_at,
-        resolved_at=issue.closed_at,
-        generated_at=as_of(issue, people),
-        body=issue.body,
-        comments=tuple(ReportComment(c.author, c.created_at, c.body) for c in people),
-        timeline=tuple(view.rows),
-        figures=tuple(view.figures),
-    )
-    images = {}
-    if fetch_image is not None:
-        from incident_kit.apply.attachments import fetch_images
+    def __init__(
+        self,
+        repo: Repository,
+        snap: Snapshot,
+        run: RunPlan,
+        budget: Budget,
+        channels: Outbox,
+        notify: NotifySettings,
+        run_id: str,
+        fetch_image: Fetch | None,
+    ) -> None:
+        self.repo, self.issue, self.run, self.budget, self.channels = repo, snap.issue, run, budget, channels
+        self.now, self.bot, self.notify = snap.now, snap.bot_login, notify
+        self.run_id, self.fetch_image = run_id, fetch_image
+        self._fresh_body: str | None = run.status.body_now if run.status else None
+        self.guarded = False  # a message's claim or record was written: the comment must be re-read
+        self.done: set[str] = set()  # "invite", "report": file actions that reached the repository
+        self.planned = {"invite" for a in run.actions if isinstance(a, CommitInvite)} | {
+            "report" for a in run.actions if isinstance(a, CommitReport)
+        }
+        self.invite_url: str | None = None
+        self.invite_committed = False
+        self.report_url: str | None = None
+        self.report_committed = False
+        self.report_note = ""
+        self.report_failure: Failure | None = None
+        self.report_pdf: bytes | None = None
+        self.pdf_unsaved: bytes | None = None
+        self.sent: dict[str, Any] = run.state.sent
+        self.claims: tuple[Claim, ...] = run.state.claims
+        self.comment_id = run.status.comment_id if run.status else None
+        self.status_url = run.plan.status_comment.html_url if run.plan.status_comment else ""
+        self.notes: list[str] = []
+        self.failures: list[str] = []
+        self.notices: list[str] = []
+        self.sent_sentences: list[str] = []
+        self.final_plan: Plan | None = None
 
-        images = fetch_images(image_urls(data), fetch_image)
-    pdf = render_pdf(data, images)
-    outcome.pdf, outcome.report_fp = pdf, fp
-    message = f"incident-kit: report of #{issue.number} ({due.reason})"
-    try:
-        done = commit_file(repo, path, pdf, message, config.report.branch or None, budget)
-    except BranchRefused as exc:
-        outcome.pdf_unsaved = pdf
-        outcome.report_failure = Failure("Report not committed", f"{exc} The PDF is attached to the workflow run.")
-        return Extras(notes=(f"The PDF report could not be committed: {exc} It was attached to the workflow run.",))
-    if done.status == "skipped":
-        return Extras(notes=("The PDF report is rendered but not committed yet (dry run or write budget).",))
-    outcome.pdf_url = done.url
-    recorded = (Change("report", fp, "committed the incident report (PDF)"),) if done.status == "committed" else ()
-    return Extras(
-        state={"report": {"fp": fp, "path": path, "url": done.url}},
-        fulfilled=frozenset({"report"}),
-        recorded=recorded,
-        notes=_report_note(done.url),
-    )
+    # ------------------------------------------------------------ the actions, in order
+    def perform(self) -> None:
+        sends: list[SendMessage] = []
+        for action in self.run.actions:
+            if isinstance(action, SendMessage):
+                sends.append(action)
+            elif self._ready(action):
+                self._one(action)
+        self._messages(sends)
+        if self.run.status is not None:
+            self._write_status(counted=True)
 
+    def _ready(self, action: Action) -> bool:
+        needs = getattr(action, "needs", ())
+        missing = [n for n in needs if n in self.planned and n not in self.done]
+        if missing:
+            self.budget.skipped.append(f"{action.describe()} (waits for the {' and '.join(missing)} commit)")
+            return False
+        return True
 
-def _notify_configured(config: Config) -> bool:
-    return config.notify.slack is not None or config.notify.email is not None
+    def _one(self, action: Action) -> None:
+        repo, number = self.repo, self.issue.number
+        if isinstance(action, CommitInvite):
+            done = commit_file(repo, action.path, action.content, action.message, action.branch, self.budget)
+            if done.status != "skipped":
+                self.done.add("invite")
+                self.invite_url, self.invite_committed = done.url, done.status == "committed"
+        elif isinstance(action, CommitReport):
+            self._report(action)
+        elif isinstance(action, CreateLabel):
+            if self.budget.take(action.describe()):
+                repo.create_label(action.name, action.color, action.description)
+        elif isinstance(action, AddLabels):
+            if self.budget.take(action.describe()):
+                repo.add_labels(number, list(action.names))
+        elif isinstance(action, RemoveLabel):
+            if self.budget.take(action.describe()):
+                # Someone may have removed it already: then the state we want holds.
+                with contextlib.suppress(NotFound):
+                    repo.remove_label(number, action.name)
+        elif isinstance(action, SetAssignees):
+            if self.budget.take(action.describe()):
+                repo.add_assignees(number, list(action.add))
+        elif isinstance(action, TickBoxes):
+            # Humans own the body: write only if nobody edited it since we read it.
+            if repo.get_issue(number).body != action.body_read:
+                self.notices.append("the body changed while incident-kit worked; boxes were not ticked this run")
+            elif self.budget.take(action.describe()):
+                repo.edit_body(number, action.body)
 
+    def _report(self, action: CommitReport) -> None:
+        from incident_kit.render.pdf import image_urls, render_pdf
 
-def _notify(
-    repo: Repository,
-    issue: IssueData,
-    comments: list[CommentData],
-    plan: Plan,
-    config: Config,
-    bot_login: str,
-    outcome: Outcome,
-    secrets: NotifySecrets | None,
-    dry_run: bool,
-    now: datetime,
-) -> Extras:
-    """Tell people through Slack and e-mail, once per fact; a failing channel is a note, not a crash."""
-    from incident_kit.apply.deliver import deliver
-    from incident_kit.plan.invite import google_link, in_zones
-    from incident_kit.plan.messages import Facts
-    from incident_kit.plan.messages import NotifySecrets as Secrets
+        if not self.budget.dry_run and self.budget.used >= self.budget.limit:
+            self.budget.skipped.append(f"commit {action.path} (write budget of {self.budget.limit} used up)")
+            return  # nothing to commit with: do not pay for rendering
+        images = {}
+        if self.fetch_image is not None:
+            from incident_kit.apply.attachments import fetch_images
 
-    assert plan.evaluation is not None
-    incident = plan.evaluation.incident
-    stored = plan.state.get("notify")
-    state: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    invite = outcome.invite
-    zones = (config.timezone, *config.display_timezones)
-    report = plan.state.get("report") if isinstance(plan.state.get("report"), dict) else {}
-    pdf = outcome.pdf
-    if pdf is None and report and config.notify.email is not None:
-        # The e-mail with the report may still be due from an earlier run: read the committed PDF.
-        committed = repo.get_file(str(report.get("path", "")), config.report.branch or None)
-        pdf = committed.content if committed else None
-    facts = Facts(
-        repository=repo.full_name,
-        number=issue.number,
-        title=issue.title,
-        url=issue.html_url,
-        decision=str(incident.decision),
-        phase=str(plan.evaluation.phase),
-        triage=tuple((q.label, str(q.answer)) for q in incident.triage),
-        roles={r.key: r.handles for r in incident.roles},
-        resolved=plan.evaluation.phase.at_least(Phase.RESOLVED) and plan.evaluation.phase is not Phase.NOT_INCIDENT,
-        announcement=_announcement(repo, issue, comments, incident, config, bot_login),
-        # A cancelled meeting keeps its times: the cancellation says which meeting is off.
-        postmortem_times=tuple(in_zones(invite.start, zones)) if invite is not None else (),
-        google_link=google_link(invite) if invite is not None and not invite.cancelled else "",
-        invite_uid=invite.uid if invite is not None else "",
-        invite_sequence=invite.sequence if invite is not None else -1,
-        invite_ics=outcome.ics,
-        invite_cancelled=bool(invite.cancelled) if invite is not None else False,
-        attendee_emails=tuple(str(p.email) for p in invite.attendees) if invite is not None else (),
-        report_url=str(report.get("url", "")) if report else "",
-        report_pdf=pdf,
-        report_name=str(report.get("path", "")).rsplit("/", 1)[-1] if report else "",
-        report_fingerprint=str(report.get("fp", "")) if report else "",
-    )
-    delivery = deliver(facts, config.notify, secrets or Secrets(), state, dry_run=dry_run, now=now)
-    outcome.notify_failures = list(delivery.failures)
-    return Extras(state={"notify": delivery.state}, notes=tuple(delivery.notes))
+            images = fetch_images(image_urls(action.data), self.fetch_image)
+        pdf = render_pdf(action.data, images)
+        try:
+            done = commit_file(self.repo, action.path, pdf, action.message, action.branch, self.budget)
+        except BranchRefused as exc:
+            self.pdf_unsaved = pdf
+            self.report_failure = Failure("Report not committed", f"{exc} The PDF is attached to the workflow run.")
+            self.report_note = f"The PDF report could not be committed: {exc} It was attached to the workflow run."
+            return
+        if done.status != "skipped":
+            self.done.add("report")
+            self.report_url, self.report_committed, self.report_pdf = done.url, done.status == "committed", pdf
 
+    # ------------------------------------------------------------ messages, at most once
+    def _messages(self, sends: list[SendMessage]) -> None:
+        go: list[SendMessage] = []
+        for action in sends:
+            if not self._ready(action):
+                continue
+            problem = self.channels.problem(action.channel)
+            if problem:
+                if problem not in self.failures:
+                    self.failures.append(problem)
+                continue
+            if self.budget.take(action.describe()):
+                go.append(action)
+            elif self.budget.dry_run:
+                self.notes.append(f"Dry run: would send {action.describe()}")
+        if not go:
+            return
+        from incident_kit.plan.messages import iso
 
-def _announcement(
-    repo: Repository,
-    issue: IssueData,
-    comments: list[CommentData],
-    incident: Any,
-    config: Config,
-    bot_login: str,
-) -> str | None:
-    """The first comment starting with the announcement prefix, from someone entitled to speak."""
-    prefix = config.notify.email.announcement_prefix if config.notify.email is not None else "Announcement:"
-    roles = {h.lower() for r in incident.roles for h in r.handles}
-    for c in comments:
-        text = c.body.lstrip()
-        if c.author == bot_login or not text.lower().startswith(prefix.lower()):
-            continue
-        if c.author.lower() in roles or repo.permission(c.author) in TRUSTED_PERMISSIONS:
-            return text[len(prefix) :].strip() or None
-    return None
+        stamp = iso(self.now)
+        mine = tuple(Claim(a.channel, a.key, self.run_id, stamp, a.message.what) for a in go)
+        self.claims = (*self.claims, *mine)
+        self._write_status(counted=False)  # the claim, written ahead of any send
+        fresh = self._read_state()  # read back: an overlapping run may have claimed the same fact
+        for action in go:
+            claim = fresh.claim_for(action.channel, action.key)
+            if claim is None or claim.run != self.run_id:
+                self.claims = tuple(
+                    c
+                    for c in self.claims
+                    if not (c.run == self.run_id and c.key == action.key and c.channel == action.channel)
+                )
+                self.notices.append(f"{action.describe()}: another run is telling this; not sent by this run")
+                continue
+            self._send(action)
 
+    def _send(self, action: SendMessage) -> None:
+        from incident_kit.apply.deliver import NotSent, sent_sentence
+        from incident_kit.plan.messages import record_delivery
 
-def _report_note(url: str) -> tuple[str, ...]:
-    return (f"Incident report (PDF): {url}",) if url else ()
-
-
-def _invite(
-    repo: Repository,
-    issue: IssueData,
-    comments: list[CommentData],
-    plan: Plan,
-    config: Config,
-    bot_login: str,
-    budget: Budget,
-    now: datetime,
-    outcome: Outcome,
-) -> Extras:
-    """Plan the postmortem invite and commit its .ics when it changed; say what to show."""
-    from incident_kit.plan.invite import plan_invite
-
-    assert plan.evaluation is not None
-    invite = plan_invite(
-        plan.evaluation.incident,
-        repository=repo.full_name,
-        number=issue.number,
-        title=issue.title,
-        url=issue.html_url,
-        created_at=issue.created_at,
-        author=issue.author,
-        assignees=issue.assignees,
-        commenters=tuple(dict.fromkeys(c.author for c in comments if c.author != bot_login)),
-        config=config,
-        state=plan.state,
-        phase=plan.evaluation.phase,
-        now=now,
-    )
-    findings = tuple(Finding(rule, Severity.WARNING, message, line) for rule, message, line in invite.warnings)
-    if invite.content is None or invite.state is None:
-        return Extras(findings=findings, postmortem=invite.view)
-    assert invite.invite is not None
-    verb = "cancel" if invite.invite.cancelled else "invite to"
-    message = f"incident-kit: {verb} the postmortem of #{issue.number} (sequence {invite.invite.sequence})"
-    blob = blob_sha(invite.content)
-    stored = plan.state.get("invite")
-    if (
-        isinstance(stored, dict)
-        and stored.get("blob") == blob
-        and stored.get("url")
-        and stored.get("path") == invite.path
-    ):
-        # The file holds these very bytes (we committed them): no request to check it again.
-        done = Committed(invite.path, "unchanged", str(stored["url"]))
-    else:
-        done = commit_file(repo, invite.path, invite.content, message, config.report.branch or None, budget)
-    outcome.ics_path = invite.path
-    if done.status != "skipped":
-        outcome.invite, outcome.ics = invite.invite, invite.content
-    view = invite.view
-    if done.status == "skipped":
-        # Not committed yet: keep the stored state as it was, so the next run commits it.
-        if view is not None:
-            view.note = "The invite file is not committed yet (dry run or write budget); the next run commits it."
-        return Extras(findings=findings, postmortem=view)
-    if view is not None:
-        view.ics_url = done.url
-    fulfilled = frozenset() if invite.invite.cancelled else frozenset({"invite"})
-    recorded: tuple[Change, ...] = ()
-    if done.status == "committed":
-        when = f"{invite.invite.start:%m/%d %H:%M} UTC"
-        what = (
-            f"cancelled the postmortem of {when}"
-            if invite.invite.cancelled
-            else f"sent the postmortem invite for {when}"
+        message = self._final_message(action)
+        release = tuple(
+            c for c in self.claims if not (c.run == self.run_id and c.key == action.key and c.channel == action.channel)
         )
-        recorded = (Change("invite", f"seq{invite.invite.sequence}", what),)
-    entry = {**invite.state, "blob": blob, "url": done.url, "path": invite.path}
-    return Extras(state={"invite": entry}, findings=findings, fulfilled=fulfilled, postmortem=view, recorded=recorded)
+        if message is None:
+            self.claims = release
+            return
+        try:
+            delivered, refused = self.channels.send(message, self.now)
+        except NotSent as exc:
+            # It did not go out: release the claim, so the next run tries again.
+            if str(exc) not in self.failures:
+                self.failures.append(str(exc))
+            self.claims = release
+            self._write_status(counted=False)
+            return
+        self.sent = record_delivery(self.sent, message, self.now, delivered, refused)
+        if refused:
+            self.failures.append(self.channels.refused_note(message, refused))
+        self.sent_sentences.append(sent_sentence(message, delivered))
+        self.claims = release
+        self._write_status(counted=False)  # the record of the delivery
+
+    def _final_message(self, action: SendMessage) -> Message | None:
+        """The message with what this run learned while applying (the report's URL and bytes)."""
+        facts = action.facts
+        if not action.key.startswith("report:"):
+            return action.message
+        if "report" in self.done:
+            facts = replace(facts, report_url=self.report_url or "", report_pdf=self.report_pdf)
+        elif action.attach_committed_report:
+            committed = self.repo.get_file(action.attach_committed_report, None)
+            facts = replace(facts, report_pdf=committed.content if committed else None)
+        from incident_kit.plan.messages import plan_messages
+
+        again = [
+            m for m in plan_messages(facts, self.notify, {}) if m.channel == action.channel and m.key == action.key
+        ]
+        return replace(again[0], to=action.message.to) if again else None
+
+    # ------------------------------------------------------------ the status comment
+    def _results(self) -> Results:
+        return Results(
+            invite_url=self.invite_url,
+            invite_committed=self.invite_committed,
+            report_url=self.report_url,
+            report_committed=self.report_committed,
+            report_note=self.report_note,
+            sent=self.sent,
+            claims=self.claims,
+            notes=(*self.failures, *self.notes),
+        )
+
+    def _read_state(self) -> BotState:
+        from incident_kit.plan.status import find_status_comment, load_state
+
+        comment = find_status_comment(self.repo.list_comments(self.issue.number), self.bot)
+        if comment is not None and self.comment_id is None:
+            self.comment_id = comment.id
+        self._fresh_body = comment.body if comment is not None else None
+        return load_state(comment)
+
+    def _write_status(self, *, counted: bool) -> None:
+        status = self.run.status
+        assert status is not None
+        if counted and not self.guarded:
+            plan = status.render(self._results())
+            if plan.status_body == status.body_now:
+                self.final_plan = plan  # nothing to write: no need to read the comment again
+                return
+        self.guarded = self.guarded or not counted
+        # Read the comment fresh and keep what another run recorded or claimed meanwhile.
+        fresh = self._read_state()
+        merged = merge_sent(BotState(sent=self.sent, claims=self.claims), fresh, self.run_id)
+        self.sent, self.claims = merged.sent, merged.claims
+        plan = status.render(self._results())
+        self.final_plan = plan
+        body = plan.status_body
+        if body is None or body == self._fresh_body:
+            return
+        verb = "post the status comment" if self.comment_id is None else "update the status comment"
+        if counted:
+            if not self.budget.take(verb):
+                return
+        else:
+            self.budget.done.append(f"{verb} (a message's claim or record)")
+        if self.comment_id is None:
+            created = self.repo.create_comment(self.issue.number, body)
+            self.comment_id, self.status_url = created.id, created.html_url
+        else:
+            self.status_url = self.repo.edit_comment(self.comment_id, body).html_url
 
 
-def _apply(repo: Repository, number: int, body_read: str, plan: Plan, budget: Budget, outcome: Outcome) -> None:
-    for name in plan.add_labels:
-        if not repo.label_exists(name) and budget.take(f"create label '{name}'"):
-            color, description = LABEL_STYLE.get(name, ("ededed", "incident-kit"))
-            repo.create_label(name, color, description)
-    if plan.add_labels and budget.take(f"add labels {', '.join(plan.add_labels)}"):
-        repo.add_labels(number, list(plan.add_labels))
-    for name in plan.remove_labels:
-        if budget.take(f"remove label '{name}'"):
-            # Someone may have removed it already: then the state we want holds.
-            with contextlib.suppress(NotFound):
-                repo.remove_label(number, name)
-    if plan.add_assignees and budget.take(f"assign {', '.join('@' + a for a in plan.add_assignees)}"):
-        repo.add_assignees(number, list(plan.add_assignees))
-    if plan.tick_body is not None:
-        # Humans own the body: write only if nobody edited it since we read it.
-        fresh = repo.get_issue(number).body
-        if fresh != body_read:
-            outcome.notices.append("the body changed while incident-kit worked; boxes were not ticked this run")
-        elif budget.take("tick the boxes incident-kit fulfils"):
-            repo.edit_body(number, plan.tick_body)
-    if plan.status_comment is not None:
-        outcome.status_url = plan.status_comment.html_url
-    if plan.status_changed and plan.status_body is not None:
-        if plan.status_comment is None:
-            if budget.take("post the status comment"):
-                outcome.status_url = repo.create_comment(number, plan.status_body).html_url
-        elif budget.take("update the status comment"):
-            outcome.status_url = repo.edit_comment(plan.status_comment.id, plan.status_body).html_url
-
-
-__all__ = ["Budget", "Event", "Outcome", "PortError", "reconcile"]
+__all__ = ["Budget", "Event", "Outbox", "Outcome", "PortError", "reconcile"]

@@ -18,6 +18,7 @@ from incident_kit.body.checklist import all_checked, fulfilled_by_state, item_na
 from incident_kit.body.model import Decision, Finding, Incident, IssueContext, Severity
 from incident_kit.body.parse import parse_incident
 from incident_kit.github.port import TRUSTED_PERMISSIONS, CommentData, EventData, IssueData
+from incident_kit.plan.bot_state import BotState, Claim
 from incident_kit.plan.figures import conflicts, figures, milestones, moments
 from incident_kit.plan.followup import followup_of  # weekly (issue #6)
 from incident_kit.plan.invite import PostmortemView
@@ -27,8 +28,9 @@ from incident_kit.plan.status import (
     TimelineView,
     Untrusted,
     find_status_comment,
-    read_state,
+    load_state,
     render_status,
+    strangers_with_marker,
 )
 from incident_kit.rules.evaluate import Evaluation, evaluate
 from incident_kit.settings.config import Config
@@ -61,13 +63,19 @@ class Snapshot:
     opened: bool = False  # the event is the issue being opened
     meta_event: bool = False  # the sender changed labels, assignees or the state (labeled, closed, ...)
     events: tuple[EventData, ...] = ()  # the issue's events, read only when a run was dropped
+    repository: str = ""  # owner/name
 
 
 @dataclass(frozen=True)
 class Extras:
-    """What the feature steps (invite, report, ...) add to the status: state, findings, views."""
+    """What the features (invite, report, messages, the weekly check) add to the status: the state
+    records they own (None: keep the stored one), findings, notes, views and the facts they made."""
 
-    state: dict[str, Any] = field(default_factory=dict)
+    invite: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
+    sent: dict[str, Any] | None = None
+    claims: tuple[Claim, ...] | None = None
+    followups: tuple[dict[str, Any], ...] | None = None
     findings: tuple[Finding, ...] = ()
     fulfilled: frozenset[str] = frozenset()
     postmortem: PostmortemView | None = None
@@ -95,7 +103,8 @@ class Plan:
     tick_body: str | None = None
     failures: tuple[Failure, ...] = ()
     trusted: bool = False
-    state: dict[str, Any] = field(default_factory=dict)
+    state: BotState = field(default_factory=BotState)
+    stored: BotState = field(default_factory=BotState)  # the state as read at the start of the run
 
     @property
     def status_changed(self) -> bool:
@@ -106,7 +115,7 @@ class Plan:
 
 @functools.lru_cache(maxsize=8)
 def _parsed(body: str, created_at: datetime, hosts: tuple[str, ...]) -> Incident:
-    """A run plans an issue up to five times (assignees, invite, report, notify, final); the body
+    """A run's plan looks at the body more than once (the status as each feature leaves it); the body
     is the same each time, so it is parsed once. The model is frozen, so sharing it is safe."""
     return parse_incident(body, reference=created_at, video_hosts=hosts)
 
@@ -128,9 +137,10 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
     if not is_relevant(issue, incident, config):
         return Plan(False, "neither labeled for incident-kit nor written from the incident template")
     status = find_status_comment(snap.comments, snap.bot_login)
-    state = read_state(status)
+    stored = load_state(status)
+    state = stored.view()
     labels = config.labels
-    trusted, confirmed_by = _trust(snap, state)
+    trusted, confirmed_by = _trust(snap, stored)
     current = set(issue.labels)
     desired = set(current) if not trusted else _desired_labels(current, incident, issue, config, part)
     context = IssueContext(
@@ -166,25 +176,36 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         extra.append(Finding("timeline-conflict", Severity.WARNING, message, line))
     if extra:
         evaluation = replace(evaluation, findings=evaluation.findings + tuple(extra))
-    new_state: dict[str, Any] = {
-        **state,
-        **(extras.state if extras else {}),
-        "v": 1,
-        "decision": str(incident.decision),
-        "phase": str(evaluation.phase),
-        "timeline": timeline,
-        "facts": snapshot,
-    }
-    if confirmed_by:
-        new_state["confirmed_by"] = confirmed_by
+    x = extras or Extras()
+    new_state = replace(
+        stored,
+        decision=str(incident.decision),
+        phase=str(evaluation.phase),
+        timeline=tuple(timeline),
+        facts=snapshot,
+        confirmed_by=confirmed_by or stored.confirmed_by,
+        invite=x.invite if x.invite is not None else stored.invite,
+        report=x.report if x.report is not None else stored.report,
+        sent=x.sent if x.sent is not None else stored.sent,
+        claims=x.claims if x.claims is not None else stored.claims,
+        followups=x.followups if x.followups is not None else stored.followups,
+        problems=(),
+        record_lost=False,
+    )
+    notes = [f"Bot state: {p}." for p in stored.problems]
+    notes += [
+        f"A comment by @{who} carries incident-kit's status marker; it is ignored (only @{snap.bot_login}'s "
+        "own comment holds the state)."
+        for who in strangers_with_marker(snap.comments, snap.bot_login)
+    ]
     untrusted = None if trusted else Untrusted(issue.author, labels.incident)
     view = StatusView(
         issue.title,
         evaluation,
         context,
         config,
-        new_state,
-        list(extras.notes) if extras else [],
+        new_state.view(),
+        notes + list(x.notes),
         untrusted,
         extras.postmortem if extras else None,
         timeline_view(incident, issue, timeline, config),
@@ -220,6 +241,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         failures=tuple(failures),
         trusted=trusted,
         state=new_state,
+        stored=stored,
     )
 
 
@@ -291,15 +313,15 @@ def timeline_view(incident: Incident, issue: IssueData, entries: list[dict[str, 
     )
 
 
-def _trust(snap: Snapshot, state: dict[str, Any]) -> tuple[bool, str | None]:
+def _trust(snap: Snapshot, state: BotState) -> tuple[bool, str | None]:
     """Whether the bot may act, and who confirmed an outsider's issue (if someone just did)."""
     perms = snap.permissions
     if perms.get(snap.issue.author, "none") in TRUSTED_PERMISSIONS:
         return True, None
-    previously = state.get("confirmed_by")
+    previously = state.confirmed_by
     if snap.sender and perms.get(snap.sender, "none") in TRUSTED_PERMISSIONS:
-        return True, snap.sender if not previously else str(previously)
-    if isinstance(previously, str) and previously:
+        return True, previously or snap.sender
+    if previously:
         return True, previously
     return False, None
 

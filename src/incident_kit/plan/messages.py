@@ -163,6 +163,26 @@ def _names(values: Any) -> list[str]:
     return [str(v) for v in values] if isinstance(values, list) else []
 
 
+def record_delivery(
+    sent: dict[str, Any], message: Message, now: datetime, delivered: list[str], refused: list[str]
+) -> dict[str, Any]:
+    """The record of what was sent with ``message`` written down: who got it, who is still to get it."""
+    out = {ch: dict(rec) for ch, rec in sent.items() if isinstance(rec, dict)}
+    channel = out.setdefault(message.channel, {})
+    previous = channel.get(message.key)
+    before: dict[str, Any] = previous if isinstance(previous, dict) else {}
+    got = list(dict.fromkeys([*(before.get("to") or []), *delivered]))
+    entry: dict[str, Any] = {"t": iso(now), "w": message.what, "to": got}
+    for name, value in message.keep:
+        entry[name] = before.get(name, value)  # a retry does not rewrite what went first
+    if refused:
+        entry["retry"] = refused
+    channel[message.key] = entry
+    for key in message.covers:
+        channel[key] = {"t": iso(now), "w": message.what, "to": got, "in": message.key}
+    return out
+
+
 def told(state: dict[str, Any]) -> dict[str, list[str]]:
     """Who was told of the incident ("announcement") and of its end ("resolved"), for the status."""
     out: dict[str, list[str]] = {"announcement": [], "resolved": []}
@@ -613,6 +633,7 @@ __all__ = [
     "Recipient",
     "email_message",
     "plan_messages",
+    "record_delivery",
     "sent_lines",
     "slack_escape",
     "told",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,13 +18,13 @@ from incident_kit.basics import markers
 from incident_kit.body.checklist import named, open_items_by_section
 from incident_kit.body.model import Decision, IssueContext, Phase
 from incident_kit.github.port import CommentData
+from incident_kit.plan.bot_state import STATE_BLOCK, BotState, load
 from incident_kit.plan.invite import PostmortemView
 from incident_kit.rules.evaluate import Evaluation
 from incident_kit.settings.config import Config
 
 MARKER = markers.STATUS
 MAX_BODY = 65_536  # GitHub's limit for issue and comment bodies (422 "Body is too long")
-_STATE = re.compile(r"<!-- incident-kit:state (\{.*?\}) -->", re.S)
 ICONS = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
 
 
@@ -35,23 +34,27 @@ def find_status_comment(comments: list[CommentData], bot_login: str) -> CommentD
     return mine[0] if mine else None
 
 
+def load_state(comment: CommentData | None) -> BotState:
+    """The typed state of the bot's own status comment (see :mod:`incident_kit.plan.bot_state`)."""
+    return load(comment.body if comment is not None else None)
+
+
 def read_state(comment: CommentData | None) -> dict[str, Any]:
-    if comment is None:
+    """The state as its stored JSON object (migrated to the current format); ``{}`` when there is none."""
+    if comment is None or not STATE_BLOCK.search(comment.body):
         return {}
-    m = _STATE.search(comment.body)
-    if not m:
-        return {}
-    try:
-        value = json.loads(m.group(1))
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return load(comment.body).view()
 
 
 def state_json(state: dict[str, Any]) -> str:
     """JSON that cannot close the HTML comment it sits in."""
     text = json.dumps(state, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return text.replace("--", "-\\u002d").replace(">", "\\u003e")
+
+
+def strangers_with_marker(comments: list[CommentData], bot_login: str) -> list[str]:
+    """Who else wrote a comment carrying the status marker: it is never read as the bot's state."""
+    return list(dict.fromkeys(c.author for c in comments if c.author != bot_login and MARKER in c.body))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,240 @@
+"""The bot's state: what incident-kit remembers about one issue between runs, typed and versioned.
+
+The state lives in the bot's own status comment, as JSON inside an HTML comment
+(``<!-- incident-kit:state {...} -->``). Everything that reads it goes through
+:func:`load`, which never raises: a missing block is an empty state, a corrupt
+or hand-broken block is ignored, a field of the wrong type is dropped, an
+older layout is migrated, and each of these leaves a sentence in
+:attr:`BotState.problems` that the status comment shows once. :func:`dump` writes
+the current layout (:data:`FORMAT`).
+
+Layouts: version 0 is the unversioned form and version 1 the same form with
+``"v": 1`` (both written before the format was checked); version 2 adds the
+write-ahead ``claims`` of messages being sent (see :mod:`incident_kit.apply.reconcile`).
+A state from a newer version is read for the fields this version knows, and
+the fields it does not know are written back unchanged.
+
+A damaged record of what was sent (``notify``) is special: sending from an
+empty record could tell people twice, so :attr:`BotState.record_lost` makes the
+plan hold every message that would now go out as "may have been sent" instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+FORMAT = 2
+STATE_BLOCK = re.compile(r"<!-- incident-kit:state (\{.*?\}) -->", re.S)
+UNKNOWN_RUN = "unknown"  # the claimant of a message that may have gone before the record was lost
+
+# The keys this version reads; anything else is kept as written (a newer version's field).
+_KNOWN = ("v", "decision", "phase", "timeline", "facts", "confirmed_by", "invite", "report", "notify", "followups")
+_KNOWN_2 = (*_KNOWN, "claims")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A message a run is about to send (write-ahead): the fact's channel and key, the run and time."""
+
+    channel: str  # "slack" or "email"
+    key: str  # the fact key, e.g. "declared", "invite:<uid>:0"
+    run: str  # the claiming run's token; UNKNOWN_RUN when the record of what was sent was lost
+    at: str  # ISO time, UTC
+    what: str = ""  # the status comment's words for the message
+
+    def dump(self) -> dict[str, str]:
+        return {"ch": self.channel, "k": self.key, "by": self.run, "t": self.at, "w": self.what}
+
+
+@dataclass(frozen=True)
+class BotState:
+    """One issue's remembered state. Sub-records keep the plain JSON shape their planners read."""
+
+    decision: str = ""
+    phase: str = ""
+    timeline: tuple[dict[str, Any], ...] = ()  # the bot's recorded timeline entries
+    facts: dict[str, Any] | None = None  # the snapshot of the issue the timeline was last recorded against
+    confirmed_by: str | None = None  # who with access confirmed an outsider's report
+    invite: dict[str, Any] | None = None  # the postmortem invite last committed (seq, fp, blob, url, ...)
+    report: dict[str, Any] | None = None  # the PDF report last committed (fp, path, url)
+    sent: dict[str, Any] = field(default_factory=dict)  # what was told to whom: {"slack": {key: entry}, ...}
+    claims: tuple[Claim, ...] = ()  # messages being sent, or sent by a run that died before recording
+    followups: tuple[dict[str, Any], ...] = ()  # follow-up issues the weekly check opened
+    unknown: dict[str, Any] = field(default_factory=dict)  # fields of a newer version, written back as read
+    version: int = FORMAT  # the layout this state was read from
+    problems: tuple[str, ...] = ()  # what load ignored or migrated, for the status comment (never dumped)
+    record_lost: bool = False  # the record of what was sent could not be read
+
+    def claim_for(self, channel: str, key: str) -> Claim | None:
+        return next((c for c in self.claims if c.channel == channel and c.key == key), None)
+
+    def with_claims(self, claims: tuple[Claim, ...]) -> BotState:
+        return replace(self, claims=claims)
+
+    def view(self) -> dict[str, Any]:
+        """The state as the JSON object it is stored as (what the pure planners read)."""
+        return dump(self)
+
+
+def dump(state: BotState) -> dict[str, Any]:
+    out: dict[str, Any] = dict(state.unknown)
+    out.update({"v": FORMAT, "decision": state.decision, "phase": state.phase, "timeline": list(state.timeline)})
+    if state.facts is not None:
+        out["facts"] = state.facts
+    if state.confirmed_by:
+        out["confirmed_by"] = state.confirmed_by
+    if state.invite is not None:
+        out["invite"] = state.invite
+    if state.report is not None:
+        out["report"] = state.report
+    if state.sent:
+        out["notify"] = state.sent
+    if state.claims:
+        out["claims"] = [c.dump() for c in state.claims]
+    if state.followups:
+        out["followups"] = list(state.followups)
+    return out
+
+
+def to_json(state: BotState) -> str:
+    """JSON that cannot close the HTML comment it sits in."""
+    text = json.dumps(dump(state), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("--", "-\\u002d").replace(">", "\\u003e")
+
+
+def load(body: str | None) -> BotState:
+    """The state in a status comment's text (the bot's own comment only: the caller checks the author)."""
+    if body is None:
+        return BotState()
+    m = STATE_BLOCK.search(body)
+    if not m:
+        if "incident-kit:state" in body:
+            return _lost("the state block of this comment is damaged")
+        return BotState()
+    try:
+        raw = json.loads(m.group(1))
+    except ValueError:
+        return _lost("the state block of this comment is not valid JSON (edited by hand?)")
+    if not isinstance(raw, dict):
+        return _lost("the state block of this comment is not a JSON object")
+    return from_dict(raw)
+
+
+def from_dict(raw: dict[str, Any]) -> BotState:
+    problems: list[str] = []
+    version = raw.get("v", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        problems.append(f"the state's format version {str(version)[:20]!r} is not a number; read as version 0")
+        version = 0
+    known = _KNOWN_2 if version >= 2 else _KNOWN
+    if version > FORMAT:
+        problems.append(
+            f"the state was written by a newer incident-kit (format {version}); this version ({FORMAT}) reads "
+            "the fields it knows and keeps the rest: upgrade incident-kit in the workflows"
+        )
+    unknown = {k: v for k, v in raw.items() if k not in _KNOWN_2} if version > FORMAT else {}
+
+    def typed(name: str, kind: type | tuple[type, ...]) -> Any:
+        value = raw.get(name)
+        if value is None:
+            return None
+        if isinstance(value, kind) and not isinstance(value, bool):
+            return value
+        problems.append(f"the stored `{name}` was not what incident-kit writes and was ignored")
+        return None
+
+    def entries(name: str) -> tuple[dict[str, Any], ...]:
+        value = typed(name, list)
+        if value is None:
+            return ()
+        kept = tuple(e for e in value if isinstance(e, dict))
+        if len(kept) != len(value):
+            problems.append(f"{len(value) - len(kept)} damaged entr(ies) of the stored `{name}` were ignored")
+        return kept
+
+    sent = typed("notify", dict)
+    record_lost = "notify" in raw and sent is None
+    claims: list[Claim] = []
+    raw_claims = typed("claims", list) if "claims" in known else None
+    for item in raw_claims or []:
+        claim = _claim(item)
+        if claim is None:
+            problems.append("a damaged claim of a message was ignored")
+            record_lost = True  # it named a message that may have gone out
+        else:
+            claims.append(claim)
+    return BotState(
+        decision=str(raw.get("decision") or ""),
+        phase=str(raw.get("phase") or ""),
+        timeline=entries("timeline"),
+        facts=typed("facts", dict),
+        confirmed_by=typed("confirmed_by", str) or None,
+        invite=typed("invite", dict),
+        report=typed("report", dict),
+        sent=_clean_record(sent or {}, problems),
+        claims=tuple(claims),
+        followups=entries("followups"),
+        unknown=unknown,
+        version=version,
+        problems=tuple(problems),
+        record_lost=record_lost,
+    )
+
+
+def _claim(item: Any) -> Claim | None:
+    if not isinstance(item, dict):
+        return None
+    values = [item.get(k) for k in ("ch", "k", "by", "t")]
+    texts = [v for v in values if isinstance(v, str) and v]
+    if len(texts) != len(values):
+        return None
+    return Claim(texts[0], texts[1], texts[2], texts[3], str(item.get("w") or ""))
+
+
+def _clean_record(sent: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """The record of what was sent with damaged channel records dropped (and said)."""
+    out: dict[str, Any] = {}
+    for channel, record in sent.items():
+        if isinstance(record, dict):
+            out[channel] = {k: v for k, v in record.items() if isinstance(v, dict)}
+        else:
+            problems.append(f"the stored record of {channel} messages was damaged and was ignored")
+    return out
+
+
+def _lost(why: str) -> BotState:
+    return BotState(
+        version=0,
+        problems=(f"{why}: incident-kit started a fresh record, and holds the messages it may have sent before",),
+        record_lost=True,
+    )
+
+
+def merge_sent(mine: BotState, fresh: BotState, run: str) -> BotState:
+    """``mine`` with the record of what was sent brought up to date with ``fresh`` (the comment as it
+    is now): another run may have recorded a delivery or claimed a message since this run read it.
+    A delivery anyone recorded is kept; claims of other runs are kept; this run's own claims are
+    ``mine``'s."""
+    sent: dict[str, Any] = {ch: dict(rec) for ch, rec in fresh.sent.items()}
+    for channel, record in mine.sent.items():
+        target = sent.setdefault(channel, {})
+        for key, entry in record.items():
+            theirs = target.get(key)
+            # Keep the richer entry: more recipients reached, fewer left to retry.
+            if theirs is None or len(entry.get("to") or []) >= len(theirs.get("to") or []):
+                target[key] = entry
+    delivered = {(ch, k) for ch, rec in sent.items() for k, e in rec.items() if not e.get("retry")}
+    others = [c for c in fresh.claims if c.run != run]
+    ours = [c for c in mine.claims if c.run == run or c.run == UNKNOWN_RUN]
+    seen: set[tuple[str, str]] = set()
+    claims: list[Claim] = []
+    for c in [*others, *ours]:
+        if (c.channel, c.key) in seen or (c.channel, c.key) in delivered:
+            continue
+        seen.add((c.channel, c.key))
+        claims.append(c)
+    # A claim that lost (another run's claim on the same key came first) is dropped from "ours".
+    return replace(mine, sent=sent, claims=tuple(claims))

@@ -1,0 +1,464 @@
+"""One run's plan (pure): from what the run read to the list of actions it will perform.
+
+The shell reads everything first (the issue, its comments, the permissions and
+assignability it needs, the events when a run was dropped) into a
+:class:`~incident_kit.plan.issue_plan.Snapshot`; :func:`plan_run` then decides,
+without any I/O: labels and assignees, the postmortem invite's ``.ics`` bytes,
+whether a report is due and the fingerprint of its input, the messages still
+due on each channel, and a renderer for the status comment. Nothing here is
+committed or sent; :mod:`incident_kit.apply.reconcile` performs the actions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Any
+
+from incident_kit.body.model import Finding, Phase, Severity
+from incident_kit.github.port import TRUSTED_PERMISSIONS
+from incident_kit.plan.actions import (
+    Action,
+    AddLabels,
+    CommitInvite,
+    CommitReport,
+    CreateLabel,
+    RemoveLabel,
+    Results,
+    RunPlan,
+    SendMessage,
+    SetAssignees,
+    TickBoxes,
+    WriteStatus,
+)
+from incident_kit.plan.bot_state import UNKNOWN_RUN, BotState, Claim
+from incident_kit.plan.issue_plan import LABEL_STYLE, Extras, Plan, Snapshot, plan_issue, timeline_view
+from incident_kit.plan.recorded_timeline import Change
+from incident_kit.settings.config import Config
+
+PENDING_URL = "about:blank#pending"  # the report's URL before apply commits it
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What a run adds to the snapshot: which part, which labels exist, the weekly's follow-ups."""
+
+    part: str = "all"
+    existing_labels: frozenset[str] = frozenset()
+    followups: tuple[dict[str, Any], ...] | None = None
+    requested_report: bool = False  # a workflow_dispatch asks for the report now
+    slack_webhook_set: bool = False
+    now_iso: str = ""
+
+
+def git_blob_sha(content: bytes) -> str:
+    """The git blob id of ``content``, as the contents API reports it for a file."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()  # noqa: S324 - git's own id
+
+
+def plan_run(snap: Snapshot, config: Config, inputs: RunInputs) -> RunPlan:
+    part = inputs.part
+    base_extras = Extras(followups=inputs.followups)
+    plan = plan_issue(snap, config, part, base_extras)
+    if not plan.relevant:
+        return RunPlan(plan)
+    actions: list[Action] = []
+    held: list[Claim] = []
+    run = RunPlan(plan)
+    features = plan.trusted and plan.evaluation is not None
+    invite_extras, invite_action, invite_info = Extras(), None, None
+    if features and part in ("all", "invite"):
+        invite_extras, invite_action, invite_info, ics_path = _plan_invite(snap, config, plan)
+        run = replace(run, ics_path=ics_path)
+        if invite_action is not None:
+            actions.append(invite_action)
+    optimistic = _merge(base_extras, invite_extras)
+    report_action: CommitReport | None = None
+    report_extras = Extras()
+    if features and part in ("all", "report"):
+        # The report shows the timeline as this run leaves it (the invite's entry included), so the
+        # next run, reading it back, computes the same fingerprint and renders nothing.
+        settled = plan_issue(snap, config, part, optimistic) if optimistic != Extras() else plan
+        report_action, report_extras, pdf_path, pdf_url = _plan_report(snap, config, settled, inputs)
+        run = replace(run, pdf_path=pdf_path, pdf_url=pdf_url)
+        if report_action is not None:
+            actions.append(replace(report_action, needs=("invite",) if invite_action is not None else ()))
+    optimistic = _merge(optimistic, report_extras)
+    # GitHub writes the plan makes from the labels and people.
+    for name in plan.add_labels:
+        if name not in inputs.existing_labels:
+            color, description = LABEL_STYLE.get(name, ("ededed", "incident-kit"))
+            actions.append(CreateLabel(name, color, description))
+    if plan.add_labels:
+        actions.append(AddLabels(plan.add_labels))
+    actions += [RemoveLabel(name) for name in plan.remove_labels]
+    if plan.add_assignees:
+        actions.append(SetAssignees(plan.add_assignees))
+    settled = plan_issue(snap, config, part, optimistic) if optimistic != Extras() else plan
+    if settled.tick_body is not None:
+        needs = tuple(n for n, a in (("invite", invite_action), ("report", report_action)) if a is not None)
+        actions.append(TickBoxes(settled.tick_body, snap.issue.body, needs))
+    messages: list[SendMessage] = []
+    setup: tuple[str, ...] = ()
+    if features and part in ("all", "notify") and _notify_configured(config):
+        messages, held, setup = _plan_messages(snap, config, settled, invite_info, invite_action, report_action)
+        actions += messages
+    stored = plan.stored
+    status = None
+    if plan.status_body is not None:
+        status = WriteStatus(
+            _renderer(
+                snap,
+                config,
+                part,
+                base_extras,
+                invite_extras,
+                invite_action,
+                report_action,
+                report_extras,
+                run.pdf_url,
+                tuple(held),
+                setup,
+            ),
+            plan.status_comment.id if plan.status_comment else None,
+            plan.status_comment.body if plan.status_comment else None,
+        )
+    return replace(
+        run,
+        actions=tuple(actions),
+        status=status,
+        held=tuple(held),
+        setup_notes=setup,
+        state=stored,
+        postmortem=invite_extras.postmortem,
+    )
+
+
+def _merge(a: Extras, b: Extras) -> Extras:
+    return Extras(
+        invite=b.invite if b.invite is not None else a.invite,
+        report=b.report if b.report is not None else a.report,
+        sent=b.sent if b.sent is not None else a.sent,
+        claims=b.claims if b.claims is not None else a.claims,
+        followups=b.followups if b.followups is not None else a.followups,
+        findings=a.findings + b.findings,
+        fulfilled=a.fulfilled | b.fulfilled,
+        postmortem=b.postmortem or a.postmortem,
+        notes=a.notes + b.notes,
+        recorded=a.recorded + b.recorded,
+    )
+
+
+# ---------------------------------------------------------------- the postmortem invite
+
+
+@dataclass(frozen=True)
+class _InviteInfo:
+    invite: Any  # plan.invite.Invite
+    content: bytes
+
+
+def _plan_invite(
+    snap: Snapshot, config: Config, plan: Plan
+) -> tuple[Extras, CommitInvite | None, _InviteInfo | None, str]:
+    """The invite's .ics and what the status shows, assuming the commit (if any) succeeds."""
+    from incident_kit.plan.invite import plan_invite
+
+    assert plan.evaluation is not None
+    issue = snap.issue
+    invite = plan_invite(
+        plan.evaluation.incident,
+        repository=snap.repository,
+        number=issue.number,
+        title=issue.title,
+        url=issue.html_url,
+        created_at=issue.created_at,
+        author=issue.author,
+        assignees=issue.assignees,
+        commenters=tuple(dict.fromkeys(c.author for c in snap.comments if c.author != snap.bot_login)),
+        config=config,
+        state=plan.stored.view(),
+        phase=plan.evaluation.phase,
+        now=snap.now,
+    )
+    findings = tuple(Finding(rule, Severity.WARNING, message, line) for rule, message, line in invite.warnings)
+    if invite.content is None or invite.state is None or invite.invite is None:
+        return Extras(findings=findings, postmortem=invite.view), None, None, ""
+    blob = git_blob_sha(invite.content)
+    stored = plan.stored.invite or {}
+    info = _InviteInfo(invite.invite, invite.content)
+    fulfilled = frozenset() if invite.invite.cancelled else frozenset({"invite"})
+    if stored.get("blob") == blob and stored.get("url") and stored.get("path") == invite.path:
+        # The file holds these very bytes (we committed them): no request to check it again.
+        view = replace(invite.view, ics_url=str(stored["url"])) if invite.view is not None else None
+        entry = {**invite.state, "blob": blob, "url": str(stored["url"]), "path": invite.path}
+        return Extras(invite=entry, findings=findings, fulfilled=fulfilled, postmortem=view), None, info, invite.path
+    verb = "cancel" if invite.invite.cancelled else "invite to"
+    message = f"incident-kit: {verb} the postmortem of #{issue.number} (sequence {invite.invite.sequence})"
+    action = CommitInvite(
+        invite.path, invite.content, blob, message, config.report.branch or None, invite.invite, dict(invite.state)
+    )
+    when = f"{invite.invite.start:%m/%d %H:%M} UTC"
+    cancelled = invite.invite.cancelled
+    what = f"cancelled the postmortem of {when}" if cancelled else f"sent the postmortem invite for {when}"
+    extras = Extras(
+        invite={**invite.state, "blob": blob, "url": PENDING_URL, "path": invite.path},
+        findings=findings,
+        fulfilled=fulfilled,
+        postmortem=invite.view,
+        recorded=(Change("invite", f"seq{invite.invite.sequence}", what),),
+    )
+    return extras, action, info, invite.path
+
+
+# ---------------------------------------------------------------- the PDF report
+
+
+def _plan_report(
+    snap: Snapshot, config: Config, plan: Plan, inputs: RunInputs
+) -> tuple[CommitReport | None, Extras, str, str]:
+    """Whether a report is due and changed since the last one; its input, fingerprinted, not rendered."""
+    from incident_kit.plan.report_due import as_of, fingerprint, human_comments, report_due
+
+    assert plan.evaluation is not None
+    issue = snap.issue
+    incident = plan.evaluation.incident
+    labels = frozenset((set(issue.labels) - set(plan.remove_labels)) | set(plan.add_labels))
+    due = report_due(incident, issue, labels, config, requested=inputs.requested_report)
+    if not due.due:
+        return None, Extras(), "", ""
+    people = human_comments(snap.comments, snap.bot_login)
+    # The report's own "committed" entries stay out: they would make every report due again.
+    entries = [e for e in plan.state.timeline if e.get("k") != "report"]
+    view = timeline_view(incident, issue, entries, config)
+    # The path template is part of the fingerprint, so a changed setting renders anew.
+    fp = fingerprint(issue, labels, people, [view.rows, view.figures, config.report.path])
+    previous = plan.stored.report or {}
+    if previous.get("fp") == fp and previous.get("path"):
+        url = str(previous.get("url", ""))
+        return None, Extras(fulfilled=frozenset({"report"})), str(previous["path"]), url
+    from incident_kit.render.pdf import ReportComment, ReportInput, report_path
+
+    path = report_path(config.report.path, issue.created_at, issue.number, issue.title)
+    data = ReportInput(
+        repository=snap.repository,
+        number=issue.number,
+        title=issue.title,
+        url=issue.html_url,
+        state=issue.state,
+        labels=tuple(sorted(labels)),
+        decision=str(incident.decision),
+        phase=str(plan.evaluation.phase),
+        roles={r.key: r.handles for r in incident.roles},
+        created_at=issue.created_at,
+        resolved_at=issue.closed_at,
+        generated_at=as_of(issue, people),
+        body=issue.body,
+        comments=tuple(ReportComment(c.author, c.created_at, c.body) for c in people),
+        timeline=tuple(view.rows),
+        figures=tuple(view.figures),
+    )
+    action = CommitReport(
+        path, data, fp, f"incident-kit: report of #{issue.number} ({due.reason})", config.report.branch or None
+    )
+    extras = Extras(
+        report={"fp": fp, "path": path, "url": PENDING_URL},
+        fulfilled=frozenset({"report"}),
+        recorded=(Change("report", fp, "committed the incident report (PDF)"),),
+    )
+    return action, extras, path, ""
+
+
+# ---------------------------------------------------------------- telling people
+
+
+def _notify_configured(config: Config) -> bool:
+    return config.notify.slack is not None or config.notify.email is not None
+
+
+def _plan_messages(
+    snap: Snapshot,
+    config: Config,
+    plan: Plan,
+    invite: _InviteInfo | None,
+    invite_action: CommitInvite | None,
+    report_action: CommitReport | None,
+) -> tuple[list[SendMessage], list[Claim], tuple[str, ...]]:
+    """The messages still due. A fact already sent, or claimed by a run that never recorded the
+    delivery, is not planned; when the record itself was lost, what would go now is held instead."""
+    from incident_kit.plan.invite import google_link, in_zones
+    from incident_kit.plan.messages import Facts, plan_messages
+
+    assert plan.evaluation is not None
+    incident = plan.evaluation.incident
+    zones = (config.timezone, *config.display_timezones)
+    report = plan.state.report or {}
+    inv = invite.invite if invite is not None else None
+    facts = Facts(
+        repository=snap.repository,
+        number=snap.issue.number,
+        title=snap.issue.title,
+        url=snap.issue.html_url,
+        decision=str(incident.decision),
+        phase=str(plan.evaluation.phase),
+        triage=tuple((q.label, str(q.answer)) for q in incident.triage),
+        roles={r.key: r.handles for r in incident.roles},
+        resolved=plan.evaluation.phase.at_least(Phase.RESOLVED) and plan.evaluation.phase is not Phase.NOT_INCIDENT,
+        announcement=_announcement(snap, config, incident),
+        # A cancelled meeting keeps its times: the cancellation says which meeting is off.
+        postmortem_times=tuple(in_zones(inv.start, zones)) if inv is not None else (),
+        google_link=google_link(inv) if inv is not None and not inv.cancelled else "",
+        invite_uid=inv.uid if inv is not None else "",
+        invite_sequence=inv.sequence if inv is not None else -1,
+        invite_ics=invite.content if invite is not None else None,
+        invite_cancelled=bool(inv.cancelled) if inv is not None else False,
+        attendee_emails=tuple(str(p.email) for p in inv.attendees) if inv is not None else (),
+        report_url=str(report.get("url", "")),
+        report_name=str(report.get("path", "")).rsplit("/", 1)[-1],
+        report_fingerprint=str(report.get("fp", "")),
+    )
+    stored: BotState = plan.stored
+    out: list[SendMessage] = []
+    held: list[Claim] = []
+    for message in plan_messages(facts, config.notify, stored.sent):
+        if stored.claim_for(message.channel, message.key) is not None:
+            continue  # claimed by a run that has not recorded it: never sent blindly
+        if stored.record_lost:
+            held.append(
+                Claim(message.channel, message.key, UNKNOWN_RUN, snap.now.strftime("%Y-%m-%dT%H:%M:%SZ"), message.what)
+            )
+            continue
+        needs: list[str] = []
+        attach = ""
+        if message.key.startswith("invite:") and invite_action is not None:
+            needs.append("invite")
+        if message.key.startswith("report:"):
+            if report_action is not None:
+                needs.append("report")
+            elif message.channel == "email" and report.get("path"):
+                attach = str(report["path"])  # committed by an earlier run: read back when sending
+        out.append(SendMessage(message, facts, tuple(needs), attach))
+    return out, held, tuple(_setup_notes(config, snap))
+
+
+def _setup_notes(config: Config, snap: Snapshot) -> list[str]:
+    notes: list[str] = []
+    email = config.notify.email
+    if email is not None and email.unresolved:
+        handles = ", ".join("@" + h for h in email.unresolved)
+        notes.append(
+            f"E-mail: no address for {handles}: add them under `people:` in .github/incident-kit.yml to tell them."
+        )
+    return notes
+
+
+def _announcement(snap: Snapshot, config: Config, incident: Any) -> str | None:
+    """The first comment starting with the announcement prefix, from someone entitled to speak."""
+    prefix = config.notify.email.announcement_prefix if config.notify.email is not None else "Announcement:"
+    roles = {h.lower() for r in incident.roles for h in r.handles}
+    for c in snap.comments:
+        text = c.body.lstrip()
+        if c.author == snap.bot_login or not text.lower().startswith(prefix.lower()):
+            continue
+        if c.author.lower() in roles or snap.permissions.get(c.author, "none") in TRUSTED_PERMISSIONS:
+            return text[len(prefix) :].strip() or None
+    return None
+
+
+def announcers(snap: Snapshot, config: Config) -> list[str]:
+    """Whose permission the announcement needs (read by the shell before planning)."""
+    prefix = config.notify.email.announcement_prefix if config.notify.email is not None else "Announcement:"
+    return list(
+        dict.fromkeys(
+            c.author
+            for c in snap.comments
+            if c.author != snap.bot_login and c.body.lstrip().lower().startswith(prefix.lower())
+        )
+    )
+
+
+# ---------------------------------------------------------------- the status comment
+
+
+def _renderer(
+    snap: Snapshot,
+    config: Config,
+    part: str,
+    base: Extras,
+    invite: Extras,
+    invite_action: CommitInvite | None,
+    report_action: CommitReport | None,
+    report: Extras,
+    stored_report_url: str,
+    held: tuple[Claim, ...],
+    setup: tuple[str, ...],
+) -> Any:
+    """The status comment as the actions left the issue: a pure function of their results."""
+    from incident_kit.plan.messages import sent_lines
+
+    def render(results: Results) -> Plan:
+        extras = base
+        inv = invite
+        if invite_action is not None:
+            if results.invite_url is None:
+                view = inv.postmortem
+                if view is not None:
+                    view = replace(
+                        view,
+                        note="The invite file is not committed yet (dry run or write budget); the next run commits it.",
+                    )
+                inv = Extras(findings=inv.findings, postmortem=view)
+            else:
+                assert inv.invite is not None
+                view = replace(inv.postmortem, ics_url=results.invite_url) if inv.postmortem is not None else None
+                inv = replace(
+                    inv,
+                    invite={**inv.invite, "url": results.invite_url},
+                    postmortem=view,
+                    recorded=inv.recorded if results.invite_committed else (),
+                )
+        extras = _merge(extras, inv)
+        rep = Extras()
+        if report_action is not None:
+            if results.report_url is not None:
+                assert report.report is not None
+                rep = replace(
+                    report,
+                    report={**report.report, "url": results.report_url},
+                    recorded=report.recorded if results.report_committed else (),
+                    notes=_report_note(results.report_url),
+                )
+            elif results.report_note:
+                rep = Extras(notes=(results.report_note,))
+            else:
+                rep = Extras(notes=("The PDF report is rendered but not committed yet (dry run or write budget).",))
+        elif report.fulfilled:
+            rep = Extras(fulfilled=report.fulfilled, notes=_report_note(stored_report_url))
+        extras = _merge(extras, rep)
+        claims = tuple(dict.fromkeys((*results.claims, *held)))
+        told = sent_lines(results.sent) + [_held_line(c) for c in claims]
+        extras = _merge(
+            extras,
+            Extras(sent=results.sent, claims=claims, notes=(*told, *results.notes, *setup)),
+        )
+        return plan_issue(snap, config, part, extras)
+
+    return render
+
+
+def _held_line(claim: Claim) -> str:
+    channel = "Slack" if claim.channel == "slack" else "E-mail"
+    why = (
+        "the record of what was sent was lost"
+        if claim.run == UNKNOWN_RUN
+        else f"a run claimed it at {claim.at[:16].replace('T', ' ')} UTC and did not record the delivery"
+    )
+    return (
+        f"{channel}: {claim.what or claim.key} may not have been delivered ({why}); it is not sent again by itself. "
+        f'To send it, delete the claim {{"ch":"{claim.channel}","k":"{claim.key}",...}} from the state '
+        "block at the end of this comment (edit the comment)."
+    )
+
+
+def _report_note(url: str) -> tuple[str, ...]:
+    return (f"Incident report (PDF): {url}",) if url and url != PENDING_URL else ()
