@@ -376,32 +376,37 @@ class _Apply:
         from incident_kit.plan.messages import iso
 
         stamp = iso(self.now)
-        mine = tuple(Claim(a.channel, a.key, self.run_id, stamp, a.message.what) for a in go)
-        self.claims = (*self.claims, *mine)
-        self._write_status(counted=False)  # the claim, written ahead of any send
-        fresh = self._read_state()  # read back: an overlapping run may have claimed the same fact
-        for action in go:
+        # One message at a time, so a run that dies leaves at most one message in doubt: the write
+        # that records a delivery also carries the claim of the next message.
+        self.claims = (*self.claims, self._claim(go[0], stamp))
+        self._write_status(counted=False)
+        for index, action in enumerate(go):
+            fresh = self._read_state()  # read back: an overlapping run may have claimed the same fact
             claim = fresh.claim_for(action.channel, action.key)
             if claim is None or claim.run != self.run_id:
-                self.claims = tuple(
-                    c
-                    for c in self.claims
-                    if not (c.run == self.run_id and c.key == action.key and c.channel == action.channel)
-                )
+                self.claims = self._released(action)
                 self.notices.append(f"{action.describe()}: another run is telling this; not sent by this run")
-                continue
-            self._send(action)
+            else:
+                self._send(action)
+            if index + 1 < len(go):
+                self.claims = (*self.claims, self._claim(go[index + 1], stamp))
+            self._write_status(counted=False)
+
+    def _claim(self, action: SendMessage, stamp: str) -> Claim:
+        return Claim(action.channel, action.key, self.run_id, stamp, action.message.what)
+
+    def _released(self, action: SendMessage) -> tuple[Claim, ...]:
+        return tuple(
+            c for c in self.claims if not (c.run == self.run_id and c.key == action.key and c.channel == action.channel)
+        )
 
     def _send(self, action: SendMessage) -> None:
         from incident_kit.apply.deliver import NotSent, sent_sentence
         from incident_kit.plan.messages import record_delivery
 
         message = self._final_message(action)
-        release = tuple(
-            c for c in self.claims if not (c.run == self.run_id and c.key == action.key and c.channel == action.channel)
-        )
         if message is None:
-            self.claims = release
+            self.claims = self._released(action)
             return
         try:
             delivered, refused = self.channels.send(message, self.now)
@@ -409,15 +414,13 @@ class _Apply:
             # It did not go out: release the claim, so the next run tries again.
             if str(exc) not in self.failures:
                 self.failures.append(str(exc))
-            self.claims = release
-            self._write_status(counted=False)
+            self.claims = self._released(action)
             return
         self.sent = record_delivery(self.sent, message, self.now, delivered, refused)
         if refused:
             self.failures.append(self.channels.refused_note(message, refused))
         self.sent_sentences.append(sent_sentence(message, delivered))
-        self.claims = release
-        self._write_status(counted=False)  # the record of the delivery
+        self.claims = self._released(action)
 
     def _final_message(self, action: SendMessage) -> Message | None:
         """The message with what this run learned while applying (the report's URL and bytes)."""
