@@ -94,3 +94,24 @@ def test_labels_sub_action_swaps_and_dry_run_writes_nothing(fake: FakeGitHub, te
     real = act(fake, "actions/labels", n, tmp_path / "real")
     assert real.exit_code == 0
     assert fake.label_names(REPO, n) == ["incident-improvement"]
+
+
+def test_root_action_at_max_writes_1_declares_once_on_slack(fake: FakeGitHub, template: str, tmp_path: Path) -> None:
+    """The reported bug (issue #11): at max-writes 1 with a Slack webhook, repeated runs of the real
+    action.yml posted "incident declared" again. A message now takes the budget and is claimed in
+    the status comment before it is sent, so it goes out once, however many runs it takes."""
+    from test_notify import run_webhook_receiver
+
+    with run_webhook_receiver() as receiver:
+        n = fake.create_issue(REPO, "Checkout is down", body(template, video=True), user="alice", labels=["incident"])
+        for i in range(10):
+            workspace = tmp_path / str(i) / "ws" / ".github"
+            workspace.mkdir(parents=True)
+            (workspace / "incident-kit.yml").write_text("notify:\n  slack:\n    call-link: https://example.com/call\n")
+            result = act(
+                fake, ".", n["number"], tmp_path / str(i), **{"max-writes": "1", "slack-webhook": receiver.url}
+            )
+            assert result.exit_code == 0, result.stdout + result.stderr
+        heads = [str(p.get("text", "")) for p in receiver.posts]
+        assert sum(h.startswith("\U0001f6a8 Incident declared") for h in heads) == 1, heads
+        assert "Slack: incident declared" in fake.comments(REPO, n["number"])[0]["body"]

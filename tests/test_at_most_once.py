@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from ghenv import BOT, REPO, issue_payload, job, team_repo
-from test_notify import Inbox, SlackReceiver, inbox, no_proxy, slack  # noqa: F401  (fixtures)
+from test_notify import Inbox, SlackReceiver, free_port, no_proxy, run_webhook_receiver  # noqa: F401  (no_proxy: autouse)
 
 from incident_kit.apply.budget import Budget
 from incident_kit.apply.deliver import Channels
@@ -32,6 +34,23 @@ from incident_kit.plan.status import MARKER, find_status_comment
 from incident_kit.settings.config import Config, parse_config
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def webhook() -> Iterator[SlackReceiver]:
+    with run_webhook_receiver() as receiver:
+        yield receiver
 
 
 class Killed(BaseException):
@@ -155,23 +174,23 @@ def final_status(repo: LocalRepository, number: int) -> str:
 @pytest.mark.parametrize("limit", [0, 1, 2, 3, 4, 5, 6, 8, 50])
 def test_each_budget_settles_with_each_fact_told_once(
     tmp_path: Path,
-    inbox: tuple[Inbox, int],
-    slack: SlackReceiver,
-    limit: int,  # noqa: F811
+    smtp: tuple[Inbox, int],
+    webhook: SlackReceiver,
+    limit: int,
 ) -> None:
-    box, port = inbox
-    config, secrets = settings(port), NotifySecrets(slack_webhook=slack.url)
+    box, port = smtp
+    config, secrets = settings(port), NotifySecrets(slack_webhook=webhook.url)
     ref, ref_number = sandbox(tmp_path / "reference")
     settle(ref, ref_number, config, secrets, 50)
-    slack.posts.clear()
+    webhook.posts.clear()
     box.mails.clear()
     repo, number = sandbox(tmp_path / "run")
     if limit == 0:
         once(repo, number, config, secrets, 0)
-        assert repo.stats.writes == 0 and slack.posts == [] and box.mails == []
+        assert repo.stats.writes == 0 and webhook.posts == [] and box.mails == []
         return
     settle(repo, number, config, secrets, limit)
-    told = facts_told(box, slack)
+    told = facts_told(box, webhook)
     assert told == Counter({"\U0001f6a8 Incident declared": 1, "mail Incident": 1}), told
     state = load(final_status(repo, number))
     assert state.claims == () and state.version == FORMAT
@@ -190,11 +209,11 @@ def test_each_budget_settles_with_each_fact_told_once(
 
 def test_a_fault_between_any_two_operations_never_tells_twice(
     tmp_path: Path,
-    inbox: tuple[Inbox, int],
-    slack: SlackReceiver,  # noqa: F811
+    smtp: tuple[Inbox, int],
+    webhook: SlackReceiver,
 ) -> None:
-    box, port = inbox
-    config, secrets = settings(port), NotifySecrets(slack_webhook=slack.url)
+    box, port = smtp
+    config, secrets = settings(port), NotifySecrets(slack_webhook=webhook.url)
     # How many port operations a whole first run makes: a fault is injected before each one.
     probe, number = sandbox(tmp_path / "probe")
     counting = Faulty(probe)
@@ -202,13 +221,13 @@ def test_a_fault_between_any_two_operations_never_tells_twice(
     total = counting.count
     assert total > 8
     for fail_at in range(1, total + 1):
-        slack.posts.clear()
+        webhook.posts.clear()
         box.mails.clear()
         repo, number = sandbox(tmp_path / f"f{fail_at}")
         with pytest.raises(Killed):
             once(Faulty(repo, fail_at), number, config, secrets, 50)
         settle(repo, number, config, secrets, 50)
-        told = facts_told(box, slack)
+        told = facts_told(box, webhook)
         assert all(n == 1 for n in told.values()), (fail_at, told)
         state = load(final_status(repo, number))
         # Everything is either told once, or held as "may not have been delivered" (never both, never twice).
@@ -223,17 +242,17 @@ def test_a_fault_between_any_two_operations_never_tells_twice(
 @pytest.mark.parametrize("kill_after", [1, 2])
 def test_killed_between_send_and_record_is_held_not_resent(
     tmp_path: Path,
-    inbox: tuple[Inbox, int],
-    slack: SlackReceiver,
-    kill_after: int,  # noqa: F811
+    smtp: tuple[Inbox, int],
+    webhook: SlackReceiver,
+    kill_after: int,
 ) -> None:
-    box, port = inbox
-    config, secrets = settings(port), NotifySecrets(slack_webhook=slack.url)
+    box, port = smtp
+    config, secrets = settings(port), NotifySecrets(slack_webhook=webhook.url)
     repo, number = sandbox(tmp_path)
     with pytest.raises(Killed):
         once(repo, number, config, secrets, 50, outbox=KillAfterSend(Channels(config.notify, secrets), kill_after))
     settle(repo, number, config, secrets, 50)
-    told = facts_told(box, slack)
+    told = facts_told(box, webhook)
     assert sum(told.values()) == 2 and all(n == 1 for n in told.values()), told
     status = final_status(repo, number)
     state = load(status)
@@ -247,39 +266,41 @@ def test_killed_between_send_and_record_is_held_not_resent(
     edited = comment.body.split("<!-- incident-kit:state ", 1)[0] + f"<!-- incident-kit:state {json.dumps(raw)} -->"
     repo.edit_comment(comment.id, edited)
     settle(repo, number, config, secrets, 50)
-    assert sum(facts_told(box, slack).values()) == 3
+    assert sum(facts_told(box, webhook).values()) == 3
     assert load(final_status(repo, number)).claims == ()
 
 
 def test_two_runs_at_once_tell_each_fact_once(
     tmp_path: Path,
-    inbox: tuple[Inbox, int],
-    slack: SlackReceiver,  # noqa: F811
+    smtp: tuple[Inbox, int],
+    webhook: SlackReceiver,
 ) -> None:
     """Run B starts (and runs to the end) before each operation of run A: each fact is told once.
 
     Not tested, and documented as the protocol's limit: B running entirely between A's fresh read
     of the status comment and A's write of it (GitHub has no compare-and-swap for comments, so
     A's write can erase B's record). The workflows' concurrency group per issue keeps runs apart."""
-    box, port = inbox
-    config, secrets = settings(port), NotifySecrets(slack_webhook=slack.url)
+    box, port = smtp
+    config, secrets = settings(port), NotifySecrets(slack_webhook=webhook.url)
     probe, number = sandbox(tmp_path / "probe")
     counting = Faulty(probe)
     once(counting, number, config, secrets, 50)
     for at in range(1, counting.count + 1):
-        slack.posts.clear()
+        webhook.posts.clear()
         box.mails.clear()
         repo, number = sandbox(tmp_path / f"o{at}")
         ran = []
 
-        def other(count: int, name: str, at: int = at, repo: LocalRepository = repo, ran: list[int] = ran) -> None:
+        def other(
+            count: int, name: str, at: int = at, repo: LocalRepository = repo, ran: list[int] = ran, n: int = number
+        ) -> None:
             if count == at and not ran and name not in ("edit_comment", "create_comment"):
                 ran.append(count)
-                once(repo, number, config, secrets, 50, run_id="runB")
+                once(repo, n, config, secrets, 50, run_id="runB")
 
         once(Faulty(repo, hook=other), number, config, secrets, 50, run_id="runA")
         settle(repo, number, config, secrets, 50)
-        told = facts_told(box, slack)
+        told = facts_told(box, webhook)
         assert all(n == 1 for n in told.values()), (at, told)
         state = load(final_status(repo, number))
         sent = {(ch, k) for ch, rec in state.sent.items() for k in rec}
@@ -291,7 +312,10 @@ def test_two_runs_at_once_tell_each_fact_once(
 
 
 def test_the_unversioned_state_is_migrated(tmp_path: Path) -> None:
-    old = '{"decision":"incident","notify":{"slack":{"declared":{"t":"2026-11-20T09:00:00Z","w":"incident declared","to":["Slack"]}}},"phase":"investigating","timeline":[]}'
+    old = (
+        '{"decision":"incident","notify":{"slack":{"declared":{"t":"2026-11-20T09:00:00Z",'
+        '"w":"incident declared","to":["Slack"]}}},"phase":"investigating","timeline":[]}'
+    )
     state = load(f"{MARKER}\n<!-- incident-kit:state {old} -->")
     assert state.version == 0 and state.problems == () and not state.record_lost
     assert "declared" in state.sent["slack"] and state.view()["v"] == FORMAT
@@ -308,12 +332,12 @@ def test_the_unversioned_state_is_migrated(tmp_path: Path) -> None:
 )
 def test_a_damaged_state_never_crashes_and_holds_messages(
     tmp_path: Path,
-    inbox: tuple[Inbox, int],
-    slack: SlackReceiver,
-    block: str,  # noqa: F811
+    smtp: tuple[Inbox, int],
+    webhook: SlackReceiver,
+    block: str,
 ) -> None:
-    box, port = inbox
-    config, secrets = settings(port), NotifySecrets(slack_webhook=slack.url)
+    box, port = smtp
+    config, secrets = settings(port), NotifySecrets(slack_webhook=webhook.url)
     repo, number = sandbox(tmp_path)
     repo._comment(number, LocalRepository.bot_login, f"{MARKER}\n### old status\n{block}")
     state = load(f"{MARKER}\n{block}")
@@ -322,7 +346,7 @@ def test_a_damaged_state_never_crashes_and_holds_messages(
     assert "Bot state:" in final_status(repo, number)  # said once, in the comment that replaces it
     settle(repo, number, config, secrets, 50)
     # The record of what was told was lost: nothing is told blindly, and the comment says why.
-    assert slack.posts == [] and box.mails == []
+    assert webhook.posts == [] and box.mails == []
     status = final_status(repo, number)
     assert "may not have been delivered" in status and "the record of what was sent was lost" in status
 
@@ -345,7 +369,7 @@ def test_a_newer_format_and_a_strangers_marker_are_said_not_trusted(tmp_path: Pa
 
 def test_declared_once_across_repeated_runs_at_max_writes_1(
     tmp_path: Path,
-    slack: SlackReceiver,  # noqa: F811
+    webhook: SlackReceiver,
 ) -> None:
     from incident_kit.entry import action as runner
 
@@ -354,12 +378,12 @@ def test_declared_once_across_repeated_runs_at_max_writes_1(
         for i in range(12):
             j = job(tmp_path / str(i), fake.base_url, payload=issue_payload(n, "alice"))
             j.env["INCIDENT_KIT_MAX_WRITES"] = "1"
-            j.env["INCIDENT_KIT_SLACK_WEBHOOK"] = slack.url
+            j.env["INCIDENT_KIT_SLACK_WEBHOOK"] = webhook.url
             settings_file = tmp_path / str(i) / "workspace" / ".github" / "incident-kit.yml"
             settings_file.parent.mkdir(parents=True, exist_ok=True)
             settings_file.write_text("notify:\n  slack:\n    call-link: https://example.slack.com/huddle/T0/C0\n")
             runner.main(j.env)
-        heads = [str(p.get("text", "")) for p in slack.posts]
+        heads = [str(p.get("text", "")) for p in webhook.posts]
         assert sum(h.startswith("\U0001f6a8 Incident declared") for h in heads) == 1, heads
         [status] = [c for c in fake.comments(REPO, n) if MARKER in str(c["body"]) and c["user"]["login"] == BOT]
         assert "Slack: incident declared" in str(status["body"])

@@ -17,6 +17,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -122,6 +123,13 @@ class SlackReceiver:
 
 @pytest.fixture
 def slack() -> Iterator[SlackReceiver]:
+    with run_webhook_receiver() as receiver:
+        yield receiver
+
+
+@contextmanager
+def run_webhook_receiver() -> Iterator[SlackReceiver]:
+    """A loopback stand-in for Slack's incoming webhook (also used by the action end-to-end test)."""
     receiver = SlackReceiver()
 
     class Handler(BaseHTTPRequestHandler):
