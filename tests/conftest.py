@@ -1,11 +1,24 @@
-"""Shared test set-up: the import path for test helpers, the shipped template, ../shared."""
+"""Shared test set-up: the import path for test helpers, the shipped template, ../shared, hypothesis profiles.
+
+Property tests are derandomised by default (profile "ci": a fixed seed per test, no example
+database), so the suite gives the same answer on every machine and a failing example saved in
+.hypothesis/ by one unlucky run cannot make it fail for good. To hunt for new examples by hand:
+
+    HYPOTHESIS_PROFILE=random .venv/bin/python -m pytest tests/test_block_structure.py
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("random", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

@@ -1,11 +1,9 @@
 """The parser sees the block structure GitHub renders: list items, headings and task boxes.
 
-incident-kit reads issue bodies with markdown-it-py (CommonMark) plus its own
-task-marker rule (document.py), while people see them rendered by GitHub's
-cmark-gfm. If the two disagreed, the tool would nag about a box nobody can see
-or miss one that everybody can. This file proves they agree, item by item
-(source line, task or not, ticked or not) and heading by heading (line, level),
-on:
+incident-kit reads issue bodies with GitHub's own renderer, cmark-gfm, and reads the
+structure back from the HTML it renders with source positions (body/document.py).
+This file proves the structure read back is the one GitHub renders, item by item
+(source line, task or not, ticked or not) and heading by heading (line, level), on:
 
 - the shipped template and the user's original template (83 list items each);
 - every body under ../shared/fixtures: issue-form bodies, github-docs issue
@@ -13,15 +11,13 @@ on:
 - a hypothesis strategy of realistic markdown lists (nesting with 2/4-space
   indents, bullets and ordered markers, tasks ``[ ]``/``[x]``/``[X]``, loose and
   tight lists, lazy continuation lines, headings, paragraphs, code fences and
-  HTML blocks).
+  HTML blocks), and of lists nested far deeper than any parser's comfort.
 
-Where they disagreed the file says which side was at fault: shapes where our
-parser departed from GitHub were bugs in src/incident_kit/document.py (found
-here, since fixed, now pinned as regressions in ``test_github_task_rules``);
-shapes where cmark-gfm departs from the GFM spec, or markdown-it-py from cmark,
-are excluded from the strategy and pinned by
-``test_excluded_shapes_still_differ`` so the exclusion is dropped the day a
-library changes.
+Until issue #12 the body was read with markdown-it-py: its ``maxNesting`` of 20 made a
+10-level list swallow the rest of the body, and its lazy-continuation rule lost a task
+GitHub shows. Those shapes, and the ones where markdown-it-py followed the spec but
+GitHub does not, are now pinned as agreements (``test_github_shapes``). The one place
+incident-kit departs from cmark-gfm on purpose is pinned by ``test_known_departures``.
 """
 
 from __future__ import annotations
@@ -351,46 +347,80 @@ def test_github_task_rules(body: str) -> None:
     assert_same_structure(body)
 
 
-# --------------------------------------------------------------------------- known divergences
+# --------------------------------------------------------------------------- GitHub's shapes
 
-
-# cmark-gfm departs from the GFM spec (or markdown-it-py from cmark) here, not our code; the
-# strategy above avoids these shapes. Our parser follows the spec in each case.
-_EXCLUDED = {
-    # cmark-gfm sets "checked" with strstr(line, "[x]"): any "[x]" later on the line ticks it.
-    "x-later-on-the-line": "- [ ] pick [x] or [y]",
-    # cmark-gfm re-scans the task marker from column 0 of the line, so a task never opens
-    # inside a block quote or a list item that starts on the same line.
+# Each of these was read differently from GitHub before issue #12 (markdown-it-py departed from
+# cmark-gfm, by bug or by following the spec where GitHub does not). GitHub's reading is the one
+# people see, so it is the one incident-kit must have.
+_GITHUB_SHAPES = {
+    # markdown-it-py ended the nested list at "    - a" (a lazy continuation for cmark) and lost
+    # the task "2. [ ] x" that GitHub shows (issue #12; found by test_realistic_lists).
+    "lazy-lines-in-nested-items": "1. a\n  1. a\n    - a\n      - a\n    - a\n    - a\na\n2. [ ] x",
+    # markdown-it-py's maxNesting (20) dropped everything after a 10-level list.
+    "ten-level-list-then-task": "".join(f"{'  ' * n}- level {n}\n" for n in range(10)) + "\n- [ ] after\n## Record",
+    "deep-quote-then-task": "> " * 60 + "deep\n\n- [x] after\n",
+    "deep-same-line-list": "- " * 200 + "x\n\n- [ ] after\n",
     "task-in-block-quote": "> - [ ] quoted task",
     "task-in-same-line-nested-item": "- - [ ] nested on one line",
-    # markdown-it-py reads a type-7 HTML line glued under a list item as a lazy continuation;
-    # cmark closes the list and the HTML block swallows the heading below it
-    # (executablebooks/markdown-it-py#434). GitHub pastes images as <img> lines like this.
     "html-after-item": '- a\n<img src="https://example.com/x.png">\n## Next',
-    # After an empty task ("- [ ]  ") cmark-gfm has no paragraph open, so an unindented next
-    # line is not a lazy continuation and "text\n---" becomes a heading; by the spec (and for
-    # markdown-it) "[ ]  \ntext" is the item's paragraph and "---" a thematic break.
     "empty-task-then-lazy-setext": "- [ ]  \ntext\n---",
-    # Likewise a bare "-" under an empty task is an empty nested item for cmark-gfm, but a
-    # setext underline turning "[ ]" into a heading for the spec and markdown-it.
     "empty-task-then-bare-marker": "- [ ] \n  -\n    a",
-    # And, like an item that starts with a blank line, it ends at the next blank line: the
-    # indented list below becomes a code block for cmark-gfm, a nested list for the spec.
     "empty-task-then-blank-and-indent": "- [ ] \n\n    - a",
-    # An ordered list from 2 cannot interrupt a paragraph, so it stays text under "[ ]" for the
-    # spec; cmark-gfm has no paragraph there and opens the list.
     "empty-task-then-ordered-from-2": "- [ ] \n  2. a",
-    # An under-indented list below an empty ordered task: lazy text for the spec, a code block
-    # (4 spaces, outside the item) for cmark-gfm.
     "empty-task-then-under-indented": "  1. [ ] \n    - a\n    - [ ]\n      - a",
-    # cmark-gfm decides "task" on the marker line, before it knows the paragraph will become a
-    # setext heading; the spec wants the first block to be a paragraph, so no task.
     "task-text-then-setext-underline": "- [ ] Update the runbook\n  ---",
+    "loose-task": "- [x] first\n\n- [ ] second\n",
+    "multibyte-before-task": "- 調査 [x] 中\n  - [X] ok",
 }
 
 
-@pytest.mark.parametrize("body", _EXCLUDED.values(), ids=_EXCLUDED.keys())
-def test_excluded_shapes_still_differ(body: str) -> None:
-    """If one of these starts to agree, a library changed: drop the exclusion from the strategy."""
+@pytest.mark.parametrize("body", _GITHUB_SHAPES.values(), ids=_GITHUB_SHAPES.keys())
+def test_github_shapes(body: str) -> None:
+    assert_same_structure(body)
+
+
+def test_nothing_after_a_deep_list_is_lost() -> None:
+    """A filled incident below a 30-level list still reads as filled (it read "undecided" before)."""
+    deep = "".join(f"{'  ' * n}- level {n}\n" for n in range(30))
+    body = (
+        deep
+        + "\n"
+        + TEMPLATE.read_text(encoding="utf-8").split("\n---\n", 1)[1].replace("affected?: TODO(y/n)", "affected?: y")
+    )
+    inc = parse_incident(body)
+    assert inc.decision.value == "incident"
+    assert len(inc.tasks) == 31
+
+
+@st.composite
+def deep_lists(draw: st.DrawFn) -> str:
+    """A list nested 5 to 60 levels deep, then ordinary template lines that must still be read."""
+    depth = draw(st.integers(5, 60))
+    step = draw(st.sampled_from([2, 4]))
+    lines = [
+        f"{' ' * (step * n)}{draw(st.sampled_from(['-', '*', '1.']))} {draw(BOXES)}{draw(TEXT)}" for n in range(depth)
+    ]
+    return "\n".join([*lines, "", "- [ ] after the deep list", "- [x] ticked after it", "## Record"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=deep_lists())
+def test_deep_lists(body: str) -> None:
+    gh = assert_same_structure(body)
+    assert gh.items[-2:] == ((gh.items[-2][0], True, False), (gh.items[-1][0], True, True))
+
+
+# --------------------------------------------------------------------------- known departures
+
+
+# cmark-gfm sets "checked" with strstr(line, "[x]"): any "[x]" later on the line ticks it. The box
+# itself is "[ ]", so incident-kit reads the marker from the source and calls it unticked.
+_DEPARTURES = {"x-later-on-the-line": "- [ ] pick [x] or [y]"}
+
+
+@pytest.mark.parametrize("body", _DEPARTURES.values(), ids=_DEPARTURES.keys())
+def test_known_departures(body: str) -> None:
+    """If one of these starts to agree, cmark-gfm changed: move it to _GITHUB_SHAPES."""
     with pytest.raises(AssertionError):
         assert_same_structure(body)
+    assert [(i.task, i.checked) for i in parse_incident(body).items] == [(True, False)]

@@ -1,34 +1,43 @@
 """Markdown structure of an issue body: headings, sections and list items with source lines.
 
-This is the only module that talks to the CommonMark parser. It uses
-markdown-it-py because it follows CommonMark (as GitHub's cmark-gfm does: a
-list right after a paragraph line starts a list, which Python-Markdown gets
-wrong on our template) and because every block token carries its source lines.
-Task-list markers (``[ ]``, ``[x]``, ``[X]``) are read here the way GFM's
-task-list extension reads them: at the very start of a list item's first
-paragraph, followed by white space.
+This is the only module that talks to a CommonMark parser, and it is GitHub's own:
+cmark-gfm (through ``cmarkgfm``) with its table, autolink and task-list extensions,
+the parser that renders the issue people look at. Reading the body with the
+renderer GitHub uses means the tool sees exactly the list items and task boxes
+people see: a box GitHub shows is a box incident-kit reminds about, and a
+structure nested a thousand levels deep still leaves everything after it read
+(cmark-gfm has no nesting limit; markdown-it-py's ``maxNesting`` of 20 made the
+rest of the body vanish, and its lazy-continuation rule dropped a task GitHub
+shows, see issue #12).
+
+cmark-gfm's Python binding only renders HTML, so the structure is read back from
+the HTML it renders with ``CMARK_OPT_SOURCEPOS``: every block carries
+``data-sourcepos="line:col-line:col"``. Raw HTML is left escaped or omitted (no
+``CMARK_OPT_UNSAFE``), so nothing typed in the body can pose as a tag. Texts are
+then sliced from the source lines, as written. Whether a task box is ticked is
+read from the source marker itself: cmark-gfm ticks an item with ``[x]`` anywhere
+on its line (``- [ ] pick [x] or [y]``), which is not how GitHub's own page reads it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from markdown_it import MarkdownIt
 
 from incident_kit.body.model import Heading, ListItem, Section
 from incident_kit.body.sections import section_key
 
-# One parser for the process: building it compiles its rule chains (a few ms). Only the block
-# structure is read (an inline token's raw ``content``), so inline parsing is switched off:
-# it was a quarter of the parse time.
-_MD = MarkdownIt("commonmark").disable(["inline", "text_join"])
-# GFM: "[ ]"/"[x]" at the start of the item's first paragraph, then white space. cmark counts
-# vertical tab and form feed as white space; markdown-it strips trailing spaces, so an item
-# "- [ ]  " arrives as "[ ]" and the raw source line decides.
-_TASK = re.compile(r"^\[([ xX])\](?:[ \t\v\f]+|$)")
-_RAW_TASK = re.compile(r"\[[ xX]\][ \t\v\f]")
+_TAG = re.compile(
+    r'<(?P<close>/?)(?P<name>li|p|h[1-6]|pre|blockquote|ul|ol|table|hr|input)\b(?P<attrs>[^>]*)>'
+)
+_POS = re.compile(r'data-sourcepos="(\d+):(\d+)-(\d+):(\d+)"')
+_MARKER = re.compile(r"^(?:[-+*]|\d{1,9}[.)])")
+_TASK_MARKER = re.compile(r"^\[([ xX])\]")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+_ATX_OPEN = re.compile(r"^#{1,6}(?:[ \t]+|$)")
+_ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+# The blocks that end an item's first paragraph when they start inside the item.
+_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "ul", "ol", "table", "hr"})
 
 
 def normalize(body: object) -> str:
@@ -64,45 +73,139 @@ class Document:
         ]
 
 
+def _render(text: str) -> str:
+    import cmarkgfm  # type: ignore[import-untyped]  # no stubs or py.typed
+    from cmarkgfm.cmark import Options  # type: ignore[import-untyped]
+
+    html: str = cmarkgfm.github_flavored_markdown_to_html(text, Options.CMARK_OPT_SOURCEPOS)
+    return html
+
+
+def _from_col(line: str, col: int) -> str:
+    """The rest of a source line from cmark's 1-based byte column."""
+    if line.isascii():
+        return line[col - 1 :]
+    return line.encode("utf-8")[col - 1 :].decode("utf-8", "ignore")
+
+
+@dataclass
+class _OpenItem:
+    line: int
+    col: int
+    end: int
+    depth: int
+    parent: int | None  # index of the enclosing item in the output
+    index: int
+    task: bool = False
+    seen_block: bool = False  # a block opened inside the item (so a later <input> is not its box)
+    first_block_line: int | None = None  # where the first block inside the item starts
+    text: str | None = None
+
+
 def parse_document(text: str) -> Document:
-    """Parse a normalised body into headings, sections and list items."""
-    tokens = _MD.parse(text)
+    """Parse a normalised body into headings, sections and list items, as GitHub renders it."""
     lines = tuple(text.split("\n"))
+    html = _render(text)
     headings: list[Heading] = []
     code_lines: set[int] = set()
-    # text, line, depth, parent text, whether a task marker may start the text
-    raw_items: list[tuple[str, int, int, str | None, bool]] = []
-    open_items: list[list[Any]] = []  # stack of [line, text or None, index in raw_items]
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.map:
-            inline = tokens[i + 1]
-            headings.append(Heading(int(tok.tag[1]), inline.content.strip(), tok.map[0] + 1))
-        elif tok.type in ("fence", "code_block") and tok.map:
-            code_lines.update(range(tok.map[0] + 1, tok.map[1] + 1))
-        elif tok.type == "list_item_open" and tok.map:
-            open_items.append([tok.map[0] + 1, None, len(raw_items)])
-            raw_items.append(("", tok.map[0] + 1, len(open_items) - 1, None, False))
-        elif tok.type == "list_item_close":
-            open_items.pop()
-        elif tok.type == "inline" and open_items and tokens[i - 1].type == "paragraph_open":
-            top = open_items[-1]
-            if top[1] is not None:
-                continue  # only the item's first paragraph is its text
-            top[1] = tok.content
-            # GitHub reads a task marker only when the item's first block is this paragraph and it
-            # starts on the list marker's line (not after a code block, not on the next line).
-            para = tokens[i - 1]
-            may_be_task = tokens[i - 2].type == "list_item_open" and para.map is not None and para.map[0] + 1 == top[0]
-            parent = open_items[-2][1] if len(open_items) > 1 else None
-            _, line, depth, _, _ = raw_items[top[2]]
-            raw_items[top[2]] = (tok.content, line, depth, parent or None, may_be_task)
+    raw: list[tuple[str, int, int, int | None, bool, bool]] = []  # text, line, depth, parent, task, checked
+    stack: list[_OpenItem] = []
+    for m in _TAG.finditer(html):
+        name, closing = m["name"], bool(m["close"])
+        if closing:
+            if name == "li" and stack:
+                _close_item(stack.pop(), lines, raw)
+            continue
+        pos = _POS.search(m["attrs"])
+        top = stack[-1] if stack else None
+        if name == "input":
+            if top is not None and not top.seen_block and "checkbox" in m["attrs"]:
+                top.task = True
+            continue
+        if pos is None:
+            continue
+        start, col, end = int(pos[1]), int(pos[2]), int(pos[3])
+        if name == "li":
+            if top is not None:
+                _block_in(top, start)
+            stack.append(_OpenItem(start, col, end, len(stack), top.index if top else None, len(raw)))
+            raw.append(("", start, len(stack) - 1, None, False, False))
+            continue
+        if top is not None:
+            if name == "p" and top.text is None and not top.seen_block:
+                top.text = _slice(lines, start, col, end)
+            elif name == "p" and top.text is None and top.first_block_line is not None:
+                # The first paragraph after another block (a code block, a heading) is still the
+                # item's text, as before; it only cannot be a task.
+                top.text = _slice(lines, start, col, end)
+            _block_in(top, start)
+        if name in ("pre",):
+            code_lines.update(range(start, end + 1))
+        elif name[0] == "h" and name[1:].isdigit():
+            headings.append(Heading(int(name[1]), _heading_text(lines, start, col), start))
+    while stack:  # cannot happen with well-formed HTML; never lose an item if it does
+        _close_item(stack.pop(), lines, raw)
     sections = _sections(headings, len(lines))
-    where = _locate(sections, sorted({item[1] for item in raw_items}))
+    where = _locate(sections, sorted({item[1] for item in raw}))
+    texts = [t for t, *_ in raw]
     items = tuple(
-        _list_item(t, line, depth, parent, where[line], lines[line - 1] if may_be_task else None)
-        for t, line, depth, parent, may_be_task in raw_items
+        _list_item(t, line, depth, texts[parent] if parent is not None else None, where[line], task, checked)
+        for t, line, depth, parent, task, checked in raw
     )
     return Document(lines, tuple(headings), sections, items, frozenset(code_lines))
+
+
+def _block_in(item: _OpenItem, line: int) -> None:
+    item.seen_block = True
+    if item.first_block_line is None:
+        item.first_block_line = line
+
+
+def _slice(lines: tuple[str, ...], start: int, col: int, end: int) -> str:
+    """A paragraph's source: from its first column, continuation lines without their indent."""
+    if start > len(lines):
+        return ""
+    first = _from_col(lines[start - 1], col)
+    rest = [lines[n - 1].strip() for n in range(start + 1, min(end, len(lines)) + 1)]
+    return "\n".join([first.strip(), *rest]).strip()
+
+
+def _close_item(item: _OpenItem, lines: tuple[str, ...], raw: list[tuple[str, int, int, int | None, bool, bool]]) -> None:
+    first_line = _from_col(lines[item.line - 1], item.col) if item.line <= len(lines) else ""
+    after = _MARKER.sub("", first_line, count=1).strip()
+    text = item.text
+    if text is None:
+        # A tight list: cmark writes no <p>, so the first paragraph runs from the marker's line to
+        # the first block inside the item (a nested list, a code block) or the item's end.
+        if item.first_block_line == item.line:
+            text = ""  # the item opens with another block (``- ## heading``, ``- ```)
+        else:
+            last = item.end if item.first_block_line is None else item.first_block_line - 1
+            body = [after] + [lines[n - 1].strip() for n in range(item.line + 1, min(last, len(lines)) + 1)]
+            text = "\n".join(body).strip()
+    checked = False
+    if item.task:
+        # The box is on the marker's line; a loose item's <p> already starts after it.
+        box = _TASK_MARKER.match(after)
+        checked = bool(box and box.group(1) in "xX")
+        if box and text.startswith(box.group(0)):
+            text = text[box.end() :]
+    raw[item.index] = (text, item.line, item.depth, item.parent, item.task, checked)
+
+
+def _heading_text(lines: tuple[str, ...], start: int, col: int) -> str:
+    if start > len(lines):
+        return ""
+    first = _from_col(lines[start - 1], col)
+    if _ATX_OPEN.match(first):
+        return _ATX_CLOSE.sub("", _ATX_OPEN.sub("", first, count=1)).strip()
+    # A setext heading: its text lines down to the underline (cmark's end position is not reliable here).
+    out = [first.strip()]
+    for n in range(start + 1, len(lines) + 1):
+        if _SETEXT_UNDERLINE.match(lines[n - 1]):
+            break
+        out.append(lines[n - 1].strip())
+    return "\n".join(out).strip()
 
 
 def _sections(headings: list[Heading], last_line: int) -> tuple[Section, ...]:
@@ -159,18 +262,12 @@ def _list_item(
     depth: int,
     parent: str | None,
     where: tuple[Section | None, Section | None],
-    raw: str | None,
+    task: bool,
+    checked: bool,
 ) -> ListItem:
-    """``raw`` is the item's source line when a task marker may start it, else None."""
-    m = _TASK.match(text) if raw is not None else None
-    if m and m.end() == len(text) and not _RAW_TASK.search(raw or ""):
-        m = None  # "- [ ]" with nothing after it is plain text on GitHub
-    task = m is not None
-    checked = bool(m and m.group(1) in "xX")
-    body = text[m.end() :] if m else text
     holder, known = where
     return ListItem(
-        text=" ".join(body.split()),
+        text=" ".join(text.split()),
         line=line,
         depth=depth,
         section=known.key if known else None,
