@@ -29,7 +29,7 @@ def test_starter_config_uncommented_is_valid() -> None:
             indent = len(line) - len(line.lstrip("#").lstrip(" ")) - 2
             lines.append(" " * max(indent, 0) + stripped)
     cfg = parse_config("\n".join(lines))
-    assert cfg.people == {"octocat": "octocat@example.com"}
+    assert cfg.people == {"octocat": "octocat@example.com", "山田": "yamada@example.com"}
     assert cfg.postmortem.holidays == (date(2026, 12, 31),)
     assert cfg.weekly.quiet_days == ("saturday", "sunday")
     assert cfg.display_timezones == ("Asia/Tokyo",)

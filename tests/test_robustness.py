@@ -365,8 +365,10 @@ def test_decision_follows_triage_answers(answers: list[tuple[str, bool]], crlf: 
             expected.append(Answer.YES)
         elif word in ("n", "no", "いいえ"):
             expected.append(Answer.NO)
-        else:  # TODO, blank or "maybe": a ticked box alone means yes
+        elif written.strip() in ("", "TODO", "TODO(y/n)"):  # nothing written: a ticked box alone means yes
             expected.append(Answer.YES if ticked else Answer.UNANSWERED)
+        else:  # "maybe" is not an answer, ticked or not (issue #12: it used to count as yes when ticked)
+            expected.append(Answer.UNANSWERED)
     if crlf:
         body = body.replace("\n", "\r\n")
     ev = run(body)

@@ -27,9 +27,7 @@ from dataclasses import dataclass
 from incident_kit.body.model import Heading, ListItem, Section
 from incident_kit.body.sections import section_key
 
-_TAG = re.compile(
-    r'<(?P<close>/?)(?P<name>li|p|h[1-6]|pre|blockquote|ul|ol|table|hr|input)\b(?P<attrs>[^>]*)>'
-)
+_TAG = re.compile(r"<(?P<close>/?)(?P<name>li|p|h[1-6]|pre|blockquote|ul|ol|table|hr|input)\b(?P<attrs>[^>]*)>")
 _POS = re.compile(r'data-sourcepos="(\d+):(\d+)-(\d+):(\d+)"')
 _MARKER = re.compile(r"^(?:[-+*]|\d{1,9}[.)])")
 _TASK_MARKER = re.compile(r"^\[([ xX])\]")
@@ -170,7 +168,9 @@ def _slice(lines: tuple[str, ...], start: int, col: int, end: int) -> str:
     return "\n".join([first.strip(), *rest]).strip()
 
 
-def _close_item(item: _OpenItem, lines: tuple[str, ...], raw: list[tuple[str, int, int, int | None, bool, bool]]) -> None:
+def _close_item(
+    item: _OpenItem, lines: tuple[str, ...], raw: list[tuple[str, int, int, int | None, bool, bool]]
+) -> None:
     first_line = _from_col(lines[item.line - 1], item.col) if item.line <= len(lines) else ""
     after = _MARKER.sub("", first_line, count=1).strip()
     text = item.text

@@ -121,6 +121,18 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Attendee:
+    kind: str  # "handle", "email" or "name"
+    value: str  # the handle without @, the address, or the name without honorific
+    written: str  # as written (for messages)
+    line: int
+
+    @property
+    def shown(self) -> str:
+        return f"@{self.value}" if self.kind == "handle" else self.value
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     text: str  # the whole line as written, without the list marker
     line: int
@@ -128,6 +140,8 @@ class TimelineEntry:
     description: str
     slot: bool  # an ``xx/xx xx:xx`` placeholder line
     error: str | None = None  # why the line could not be read, if it could not
+    stamp: str = ""  # the time stamp as written (folded), for "read as" displays
+    zone: str = ""  # how its zone was read: "JST", "+09:00", "Asia/Tokyo (team zone)"
 
 
 @dataclass(frozen=True)
@@ -148,7 +162,10 @@ class Postmortem:
     written: str  # the Datetime line as written
     line: int | None
     error: str | None  # why a written date could not be read
-    attendees: tuple[str, ...]
+    attendees: tuple[str, ...]  # the Attendees lines as written
+    invitees: tuple[Attendee, ...] = ()  # everyone named on them: handles, e-mail addresses, names
+    stamp: str = ""  # the start as written (folded)
+    zone: str = ""  # how its zone was read
 
 
 @dataclass(frozen=True)

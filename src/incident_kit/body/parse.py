@@ -30,8 +30,10 @@ def parse_incident(
     *,
     reference: datetime | None = None,
     video_hosts: tuple[str, ...] = DEFAULT_VIDEO_HOSTS,
+    timezone: str = "UTC",
 ) -> Incident:
-    """Parse a body. ``reference`` (the issue's creation time) gives yearless dates their year."""
+    """Parse a body. ``reference`` (the issue's creation time) gives yearless dates their year;
+    ``timezone`` (the team's ``timezone:`` setting) is the zone of a time written without one."""
     text = normalize(body)
     # Yearless dates need a year: the issue's creation time, or today for a body read alone.
     ref = reference or datetime.now(UTC)
@@ -56,8 +58,8 @@ def parse_incident(
         videos=tuple(link for link in links if link.kind == "video"),
         links=links,
         record=tuple(_record_field(doc, key) for key in RECORD_FIELDS),
-        timeline=parse_timeline(items, ref),
-        postmortem=parse_postmortem(doc, items, ref),
+        timeline=parse_timeline(items, ref, timezone),
+        postmortem=parse_postmortem(doc, items, ref, timezone),
         action_items=parse_action_items(items, _topics(doc)),
         template_like=len(found & set(REQUIRED)) >= 3 or sum(q.line is not None for q in triage) >= 2,
         missing_sections=tuple(k for k in REQUIRED if k not in found),

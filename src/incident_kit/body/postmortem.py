@@ -1,58 +1,73 @@
 """The postmortem section: when the 2-hour meeting is and who attends.
 
-The template's Datetime line reads ``xx/xx xx:xx -  2 hours`` until someone
-fills it in; the time is UTC, two hours long unless written otherwise
-(``- 90 min``, ``- 1.5 hours``, or an end time ``- 12:00``).
+The template's Datetime line reads ``xx/xx xx:xx -  2 hours`` until someone fills it
+in. The start is read by ``body.when`` (any date, time and zone form it knows; no zone
+means the team's ``timezone:``). The meeting is two hours long unless written
+otherwise: a length (``- 90 min``, ``- 1.5 hours``, ``2時間``, ``90分``) or an end time
+(``- 12:00``, ``〜21:00``, ``- 9pm``), read in the start's zone.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from incident_kit.body.document import Document
 from incident_kit.body.model import ListItem, Postmortem
-from incident_kit.body.timeline import parse_stamp
+from incident_kit.body.roles import attendees as read_attendees
+from incident_kit.body.text import fold
+from incident_kit.body.when import read_time
 
 DEFAULT_MINUTES = 120
 _SLOT = re.compile(r"^x{1,2}/x{1,2}\s+x{1,2}:x{1,2}", re.I)
-_LENGTH = re.compile(r"^(?:[-–~]\s*)?(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>hours?|hrs?|h|minutes?|mins?|m)\b", re.I)
-_END = re.compile(r"^(?:[-–~]\s*)?(?P<h>\d{1,2}):(?P<m>\d{2})\b")
+_LENGTH = re.compile(
+    r"^(?:[-–~〜]\s*)?(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>hours?|hrs?|h|時間|minutes?|mins?|m|分)(?![A-Za-z])", re.I
+)
 _PLACEHOLDER = re.compile(r"^x+$", re.I)
+HOW = "write it as YYYY-MM-DD HH:MM or MM/DD HH:MM, with a zone such as JST or +09:00 unless it is in the team's zone"
 
 
-def parse_postmortem(doc: Document, items: tuple[ListItem, ...], reference: datetime) -> Postmortem:
+def parse_postmortem(
+    doc: Document, items: tuple[ListItem, ...], reference: datetime, team_zone: str = "UTC"
+) -> Postmortem:
     section = next((s for s in doc.sections if s.key == "postmortem-datetime"), None)
-    attendees = tuple(i.text for i in items if i.section == "attendees" and i.text and not _PLACEHOLDER.match(i.text))
+    listed = [i for i in items if i.section == "attendees" and i.text and not _PLACEHOLDER.match(i.text)]
+    attendees = tuple(i.text for i in listed)
+    invitees = read_attendees(tuple((i.line, i.text) for i in listed))
     if section is None:
-        return Postmortem(None, DEFAULT_MINUTES, "", None, None, attendees)
+        return Postmortem(None, DEFAULT_MINUTES, "", None, None, attendees, invitees)
     for number, raw in doc.section_lines(section):
-        text = raw.strip().lstrip("-*+ ").strip()
+        text = fold(raw).strip().lstrip("-*+ ").strip()
         if not text:
             continue
         if _SLOT.match(text):
-            return Postmortem(None, DEFAULT_MINUTES, text, number, None, attendees)
-        when, rest, error = parse_stamp(text, reference)
-        if when is None:
+            return Postmortem(None, DEFAULT_MINUTES, text, number, None, attendees, invitees)
+        read = read_time(text, reference, team_zone)
+        if read.when is None or read.local is None:
+            error = read.error
             if error == "no date and time at the start":
-                error = "write the date as YYYY-MM-DD HH:MM or MM/DD HH:MM (UTC)"
-            return Postmortem(None, DEFAULT_MINUTES, text, number, error, attendees)
-        return Postmortem(when, _minutes(rest, when), text, number, None, attendees)
-    return Postmortem(None, DEFAULT_MINUTES, "", None, None, attendees)
+                error = HOW
+            return Postmortem(None, DEFAULT_MINUTES, raw.strip(), number, error, attendees, invitees, read.written)
+        minutes = _minutes(read.rest, read.local, reference, team_zone)
+        return Postmortem(read.when, minutes, raw.strip(), number, None, attendees, invitees, read.written, read.zone)
+    return Postmortem(None, DEFAULT_MINUTES, "", None, None, attendees, invitees)
 
 
-def _minutes(rest: str, start: datetime) -> int:
+def _minutes(rest: str, start: datetime, reference: datetime, team_zone: str) -> int:
     m = _LENGTH.match(rest)
     if m:
         n = float(m["n"])
         unit = m["unit"].lower()
-        minutes = n * 60 if unit.startswith("h") else n
+        minutes = n * 60 if unit.startswith("h") or unit == "時間" else n
         return int(minutes) if 1 <= minutes <= 24 * 60 else DEFAULT_MINUTES
-    e = _END.match(rest)
-    if e and int(e["h"]) < 24 and int(e["m"]) < 60:
-        end = start.replace(hour=int(e["h"]), minute=int(e["m"]))
-        minutes = (end - start).total_seconds() / 60
-        if minutes <= 0:
-            minutes += 24 * 60
-        return int(minutes)
+    tail = rest.lstrip("-–~〜 ").strip()
+    if tail:
+        # An end time, in the start's zone unless it names its own.
+        end = read_time(tail, reference, start.tzinfo or team_zone, start.date())
+        if end.when is not None:
+            minutes = (end.when - start.astimezone(UTC)).total_seconds() / 60
+            if minutes <= 0:
+                minutes += 24 * 60
+            if 1 <= minutes <= 24 * 60:
+                return int(minutes)
     return DEFAULT_MINUTES

@@ -1,14 +1,22 @@
 """Roles: the Investigator(s), the Communicator and the Recorder named in the body.
 
-A role is filled by ``@handle`` mentions on its line. Investigators may be one
-or more people; the Communicator and the Recorder are exactly one each.
+A role is filled by ``@handle`` mentions on its line (``＠handle`` typed on a Japanese
+keyboard reads the same: texts are NFKC-folded first). Investigators may be one or
+more people; the Communicator and the Recorder are exactly one each.
+
+The postmortem's Attendees are read here too: people write ``@handles``, e-mail
+addresses and plain names (``山田さん``, ``Suzuki``), several to a line.
+:func:`attendees` reads them and :func:`address_of` finds each one's address (an
+e-mail as written, a handle or a name through the ``people:`` setting).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from incident_kit.body.model import ListItem, Role
+from incident_kit.body.model import Attendee, ListItem, Role
+from incident_kit.body.text import fold
 
 ROLES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("investigator", "Investigator", re.compile(r"^investigators?\b", re.I)),
@@ -24,7 +32,7 @@ HANDLE = re.compile(r"(?<![\w@/.`])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))
 def handles(text: str) -> tuple[str, ...]:
     """The distinct @handles in a text, in order, without the ``@``."""
     seen: dict[str, None] = {}
-    for m in HANDLE.finditer(text):
+    for m in HANDLE.finditer(fold(text)):
         seen.setdefault(m.group(1), None)
     return tuple(seen)
 
@@ -33,10 +41,54 @@ def parse_roles(items: tuple[ListItem, ...]) -> tuple[Role, ...]:
     out: list[Role] = []
     for key, label, pattern in ROLES:
         # Postmortem roles (Facilitator, Writer...) live elsewhere; prefer the resolve section.
-        matches = [i for i in items if pattern.match(i.text)]
+        matches = [i for i in items if pattern.match(fold(i.text).lstrip())]
         item = next((i for i in matches if i.section == "resolve"), matches[0] if matches else None)
         if item is None:
             out.append(Role(key, label, (), False, None))
         else:
             out.append(Role(key, label, handles(item.text), item.checked, item.line))
     return tuple(out)
+
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Honorifics people add to names; a name is looked up without them.
+_HONORIFICS = re.compile(r"(?:さん|さま|様|氏|くん|君|ちゃん|殿|先生)$")
+_SEPARATORS = re.compile(r"[,、，;；/／・]|\s+and\s+|\s+と\s*|(?<=さん)と")
+_NOT_A_NAME = re.compile(r"^(?:x+|\.+|…|todo|tbd|未定|-+|\?+)$", re.I)
+
+
+def name_key(name: str) -> str:
+    """How a name is compared: folded, lower case, without spaces or an honorific."""
+    folded = "".join(fold(name).split()).lower()
+    return _HONORIFICS.sub("", folded) or folded
+
+
+def attendees(lines: tuple[tuple[int, str], ...]) -> tuple[Attendee, ...]:
+    """Everyone named under Attendees: (line, text) pairs of its list items."""
+    out: dict[tuple[str, str], Attendee] = {}
+    for number, text in lines:
+        folded = fold(text)
+        for address in EMAIL.findall(folded):
+            out.setdefault(("email", address.lower()), Attendee("email", address, address, number))
+        for handle in handles(folded):
+            out.setdefault(("handle", handle.lower()), Attendee("handle", handle, "@" + handle, number))
+        rest = HANDLE.sub(" ", EMAIL.sub(" ", folded))
+        rest = re.sub(r"[(（][^)）]*[)）]", " ", rest)  # "(PM)", "（営業）": a note, not a name
+        for part in _SEPARATORS.split(rest):
+            name = " ".join(part.split()).strip(" :-*_`")
+            if not name or _NOT_A_NAME.match(name) or not any(c.isalpha() for c in name):
+                continue
+            key = name_key(name)
+            out.setdefault(("name", key), Attendee("name", _HONORIFICS.sub("", name) or name, name, number))
+    return tuple(out.values())
+
+
+def address_of(person: Attendee, people: Mapping[str, str]) -> str | None:
+    """The e-mail address a person is invited at, or None (say so; never drop them silently)."""
+    if person.kind == "email":
+        return person.value
+    key = person.value.lower() if person.kind == "handle" else name_key(person.value)
+    for written, address in people.items():
+        if (written.lower() if person.kind == "handle" else name_key(written)) == key:
+            return address
+    return None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from incident_kit.body.text import fold
+
 # Order matters only for readability; each pattern is tried against the heading text.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (key, re.compile(pattern, re.IGNORECASE))
@@ -61,7 +63,7 @@ TOPICS = ("root-problem", "workflow-problem", "incident-mode")
 
 def section_key(heading: str) -> str | None:
     """The canonical key of a heading, or None for a heading the template does not have."""
-    text = heading.strip()
+    text = fold(heading).strip()  # "## Ｒｅｃｏｒｄ" typed full-width is still the Record heading
     for key, pattern in _PATTERNS:
         if pattern.search(text):
             return key

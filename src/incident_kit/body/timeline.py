@@ -1,9 +1,13 @@
-"""The Record section's UTC timeline: entries, unfilled slots, and the year of each entry.
+"""The Record section's timeline: entries, unfilled slots, and the moment of each entry.
 
-The template writes entries as ``- MM/DD HH:MM: text`` with ``xx/xx xx:xx``
-slots still to fill; people also write ``YYYY-MM-DD HH:MM``. An entry without a
-year belongs to the year that puts it closest to the issue's creation, so an
-entry of 01/02 in an issue opened on 12/31 lands in the next year.
+The template writes entries as ``- MM/DD HH:MM: text`` with ``xx/xx xx:xx`` slots
+still to fill. People also write ``YYYY-MM-DD HH:MM``, ``11/20 18:52 JST``,
+``１１/２０ ０９：５２`` from a phone, ``2:45pm`` or ``12月3日 19:00``; every form
+``body.when`` reads is accepted. A time with no zone is in the team's zone (the
+``timezone:`` setting, UTC by default, as the template's heading says); a time with no
+date has the date of the entry above it. An entry without a year belongs to the year
+that puts it closest to the issue's creation, so an entry of 01/02 in an issue opened
+on 12/31 lands in the next year.
 """
 
 from __future__ import annotations
@@ -12,12 +16,10 @@ import re
 from datetime import UTC, datetime
 
 from incident_kit.body.model import ListItem, TimelineEntry
+from incident_kit.body.text import fold
+from incident_kit.body.when import read_time, zone_info
 
 _SLOT = re.compile(r"^x{1,2}/x{1,2}\s+x{1,2}:x{1,2}\b", re.I)
-_STAMP = re.compile(
-    r"^(?:(?P<y>\d{4})[-/](?P<mo>\d{1,2})[-/](?P<d>\d{1,2})|(?P<mo2>\d{1,2})/(?P<d2>\d{1,2}))"
-    r"[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::\d{2})?\s*(?:UTC|Z)?"
-)
 # Something that starts like a date or a slot, but is only partly filled.
 _DATEISH = re.compile(r"^[\dxX]{1,4}[/-][\dxX]{1,2}", re.I)
 
@@ -38,36 +40,31 @@ def nearest_year(month: int, day: int, hour: int, minute: int, reference: dateti
     return min(candidates, key=lambda c: abs((c - reference).total_seconds()))
 
 
-def parse_stamp(text: str, reference: datetime) -> tuple[datetime | None, str, str | None]:
-    """Read a leading date-time stamp. Returns (when, rest of the text, error)."""
-    m = _STAMP.match(text)
-    if not m:
-        return None, text, "no date and time at the start"
-    hour, minute = int(m["h"]), int(m["mi"])
-    rest = text[m.end() :].lstrip(" \t:：-–—").strip()
-    try:
-        if m["y"]:
-            when = datetime(int(m["y"]), int(m["mo"]), int(m["d"]), hour, minute, tzinfo=UTC)
-        else:
-            when = nearest_year(int(m["mo2"]), int(m["d2"]), hour, minute, reference)
-    except ValueError:
-        return None, rest, f"'{m.group(0).strip()}' is not a real date and time"
-    return when, rest, None
-
-
-def parse_timeline(items: tuple[ListItem, ...], reference: datetime) -> tuple[TimelineEntry, ...]:
+def parse_timeline(
+    items: tuple[ListItem, ...], reference: datetime, team_zone: str = "UTC"
+) -> tuple[TimelineEntry, ...]:
     """Read the top-level list items of the Timeline section."""
     out: list[TimelineEntry] = []
+    last_local: datetime | None = None  # the entry above, in the zone it was written in
     for item in items:
         if item.section != "timeline" or item.depth != 0:
             continue
-        text = item.text
+        text = fold(item.text)
         if _SLOT.match(text):
             desc = _SLOT.sub("", text).lstrip(" :").strip()
-            out.append(TimelineEntry(text, item.line, None, desc, slot=True))
+            out.append(TimelineEntry(item.text, item.line, None, desc, slot=True))
             continue
-        when, rest, error = parse_stamp(text, reference)
-        if when is None and error == "no date and time at the start" and _DATEISH.match(text):
+        # A time-only entry has the date of the entry above, as a day in the team's zone.
+        default = last_local.astimezone(zone_info(team_zone)).date() if last_local else None
+        read = read_time(text, reference, team_zone, default)
+        error = read.error
+        if read.when is None and error == "no date and time at the start" and _DATEISH.match(text):
             error = "the date or time is only partly filled in"
-        out.append(TimelineEntry(text, item.line, when, rest, slot=False, error=error))
+        if read.local is not None:
+            last_local = read.local
+        out.append(
+            TimelineEntry(
+                item.text, item.line, read.when, read.rest, slot=False, error=error, stamp=read.written, zone=read.zone
+            )
+        )
     return tuple(out)

@@ -1,10 +1,20 @@
 """Triage: the template's three yes/no questions and the incident decision.
 
 "If one or more is yes, then this problem is an incident." People answer by
-replacing ``TODO(y/n)`` with ``y``/``yes``/``n``/``no`` (any case, or
-``はい``/``いいえ``), by ticking the box, or both. A written answer wins; with no
-written answer a ticked box means yes; a ticked box with a written no is a
-conflict the team must settle.
+replacing ``TODO(y/n)`` with an answer, by ticking the box, or both. A written answer
+wins; with no written answer a ticked box means yes; a ticked box with a written no
+is a conflict the team must settle; a ticked box with a written non-answer (``maybe``)
+is not a yes.
+
+The answer grammar (the README documents it): the text after the question, folded
+with NFKC (so ``ｙ`` and ``Ｎｏ`` read as ``y`` and ``No``), is read by its first word,
+case-insensitively, so ``y (checkout is down for everyone)`` and ``はい、全員`` are answers:
+
+- yes: :data:`YES_WORDS` (``y``, ``yes``, ``はい``, ``○``, ``true``, ``✔`` ...);
+- no: :data:`NO_WORDS` (``n``, ``no``, ``いいえ``, ``×``, ``false`` ...);
+- anything else is *not an answer*: the placeholders ``y/n``, ``(y/n)``, ``yes/no``,
+  ``TODO``, and ``maybe``, ``?``, ``不明``, ``n/a``, ``tbd``. A slash keeps a word
+  whole, so ``n/a`` is not read as ``n``.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import re
 
 from incident_kit.body.model import Answer, ListItem, TriageQuestion
+from incident_kit.body.text import fold
 
 # key, label shown to people, pattern that recognises the question's text
 QUESTIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
@@ -22,34 +33,42 @@ QUESTIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
 
 _PARENT = re.compile(r"incident or not|is an incident|decide whether|decide this", re.I)
 _TODO = re.compile(r"TODO\s*(\(\s*y\s*/\s*n\s*\))?", re.I)
-_YES = re.compile(r"^(y|yes|yep|はい|true)(?![a-z])", re.I)
-_NO = re.compile(r"^(n|no|nope|いいえ|false)(?![a-z])", re.I)
+YES_WORDS = frozenset(
+    {"y", "yes", "yep", "yeah", "true", "はい", "○", "◯", "〇", "✓", "✔", "✅", "☑", "あり", "有り", "有", "該当"}
+)
+NO_WORDS = frozenset(
+    {"n", "no", "nope", "false", "いいえ", "×", "✕", "✖", "✗", "✘", "❌", "なし", "無し", "無", "非該当", "該当なし"}
+)
+# The first word: up to white space or punctuation, but not a slash (so "n/a" and "y/n" stay whole).
+_FIRST_WORD = re.compile(r"[^\s,、。;:!.(\[「『]+")
+_WRAPPERS = " *_~`\"'()[]「」『』"
 
 
 def parse_triage(items: tuple[ListItem, ...]) -> tuple[TriageQuestion, ...]:
     """Find the three questions among the list items and read each one's answer."""
-    candidates = [i for i in items if _is_candidate(i)]
+    candidates = [(i, fold(i.text)) for i in items if _is_candidate(i)]
     out: list[TriageQuestion] = []
     for key, label, pattern in QUESTIONS:
-        item = next((i for i in candidates if pattern.search(_question_part(i.text))), None)
-        if item is None:
+        found = next(((i, t) for i, t in candidates if pattern.search(_question_part(t))), None)
+        if found is None:
             out.append(TriageQuestion(key, label, False, None, Answer.UNANSWERED, False, None))
             continue
-        written = written_answer(item.text)
-        answer = _read(written)
+        item, text = found
+        written = written_answer(text)
+        answer = read_answer(written)
         conflict = item.checked and answer is Answer.NO
-        if answer is Answer.UNANSWERED and item.checked:
-            answer = Answer.YES
+        if answer is Answer.UNANSWERED and item.checked and written is None:
+            answer = Answer.YES  # ticked with nothing written; a ticked "maybe" is not a yes
         out.append(TriageQuestion(key, label, item.checked, written, answer, conflict, item.line))
     return tuple(out)
 
 
 def _is_candidate(item: ListItem) -> bool:
-    if "(y/n)" in item.text.replace(" ", "").lower():
+    if "(y/n)" in fold(item.text).replace(" ", "").lower():
         return True
     if item.parent_text and _PARENT.search(item.parent_text):
         return True
-    return item.section == "resolve" and "?" in item.text
+    return item.section == "resolve" and "?" in fold(item.text)
 
 
 def _question_part(text: str) -> str:
@@ -68,12 +87,14 @@ def written_answer(text: str) -> str | None:
     return rest or None
 
 
-def _read(written: str | None) -> Answer:
+def read_answer(written: str | None) -> Answer:
+    """The answer a written text gives by the grammar above (the text folded already)."""
     if not written:
         return Answer.UNANSWERED
-    token = written.strip(" *_`\"'()[]")
-    if _YES.match(token):
+    word = _FIRST_WORD.search(written.replace("\ufe0f", "").strip(_WRAPPERS))
+    token = word.group(0).lower().strip(_WRAPPERS) if word else ""
+    if token in YES_WORDS:
         return Answer.YES
-    if _NO.match(token):
+    if token in NO_WORDS:
         return Answer.NO
     return Answer.UNANSWERED

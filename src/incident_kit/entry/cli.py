@@ -251,7 +251,7 @@ def _check(args: argparse.Namespace) -> int:
     if body is None:
         return EXIT_USAGE
     now = datetime.now(UTC)
-    incident = parse_incident(body, reference=created or now, video_hosts=config.video.hosts)
+    incident = parse_incident(body, reference=created or now, video_hosts=config.video.hosts, timezone=config.timezone)
     context = IssueContext(
         labels=frozenset(args.label),
         state="closed" if args.closed else "open",
@@ -261,7 +261,9 @@ def _check(args: argparse.Namespace) -> int:
     result = evaluate(incident, context, config)
     name = "<stdin>" if args.file == "-" else args.file
     if args.format == "json":
-        json.dump(_as_json(result, context, config), sys.stdout, ensure_ascii=False, indent=2)
+        # On a stdout that is not UTF-8, backslashreplace would write "\xd7" for "×": not JSON.
+        utf8 = (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        json.dump(_as_json(result, context, config), sys.stdout, ensure_ascii=not utf8, indent=2)
         sys.stdout.write("\n")
     else:
         for f in result.findings:
@@ -338,7 +340,7 @@ def _invite(args: argparse.Namespace) -> int:
         return inputs
     config, created, body = inputs
     now = datetime.now(UTC)
-    incident = parse_incident(body, reference=created, video_hosts=config.video.hosts)
+    incident = parse_incident(body, reference=created, video_hosts=config.video.hosts, timezone=config.timezone)
     if incident.postmortem.error:
         return _fail(f"line {incident.postmortem.line}: {incident.postmortem.error}")
     if incident.postmortem.start is None:

@@ -27,18 +27,23 @@ STARTER_CONFIG = """\
 # engineers: [octocat]
 # stakeholders: [ceo-handle, ops@example.com]
 
-# Addresses for calendar invites and mail: handle -> e-mail.
+# Addresses for calendar invites and mail: handle (or a name written under Attendees) -> e-mail.
 # people:
 #   octocat: octocat@example.com
+#   山田: yamada@example.com     # "山田さん" under Attendees is invited at this address
 
 # video:
 #   mode: require          # require | warn | off
 #   allowed-hosts: [loom.com, youtube.com, youtu.be, drive.google.com, vimeo.com]
 
-# Action items that only ask people to try harder (replaces the built-in list).
-# vague-phrases: [be careful, do your best, pay attention, 気をつける]
+# Action items that only ask people to try harder. Your phrases are ADDED to the built-in
+# English and Japanese list (be careful, 気をつけます, 注意します, ...). To use only your
+# own list, set the next setting to false.
+# vague-phrases: [様子を見る, keep an eye on]
+# builtin-vague-phrases: true
 
-# timezone: UTC            # where proposed postmortem hours are counted
+# timezone: UTC            # your team's zone (IANA, e.g. Asia/Tokyo): times written without a zone
+#                          # are read in it; proposed postmortem hours are counted in it
 # display-timezones: [Asia/Tokyo]
 
 # tick-boxes: false        # let the bot tick boxes it fulfils (re-reads the body first)

@@ -114,10 +114,10 @@ class Plan:
 
 
 @functools.lru_cache(maxsize=8)
-def _parsed(body: str, created_at: datetime, hosts: tuple[str, ...]) -> Incident:
+def _parsed(body: str, created_at: datetime, hosts: tuple[str, ...], timezone: str = "UTC") -> Incident:
     """A run's plan looks at the body more than once (the status as each feature leaves it); the body
     is the same each time, so it is parsed once. The model is frozen, so sharing it is safe."""
-    return parse_incident(body, reference=created_at, video_hosts=hosts)
+    return parse_incident(body, reference=created_at, video_hosts=hosts, timezone=timezone)
 
 
 def is_relevant(issue: IssueData, incident: Incident, config: Config) -> bool:
@@ -133,7 +133,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
     if followup_of(issue.author, issue.body, snap.bot_login) is not None:
         return Plan(False, "a follow-up issue opened by incident-kit's weekly check, which follows it")
     # ---- end weekly
-    incident = _parsed(issue.body, issue.created_at, config.video.hosts)
+    incident = _parsed(issue.body, issue.created_at, config.video.hosts, config.timezone)
     if not is_relevant(issue, incident, config):
         return Plan(False, "neither labeled for incident-kit nor written from the incident template")
     status = find_status_comment(snap.comments, snap.bot_login)

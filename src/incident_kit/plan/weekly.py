@@ -281,7 +281,9 @@ class Assessment:
 
 
 def read_incident(issue: IssueData, config: Config) -> Incident:
-    return parse_incident(issue.body, reference=issue.created_at, video_hosts=config.video.hosts)
+    return parse_incident(
+        issue.body, reference=issue.created_at, video_hosts=config.video.hosts, timezone=config.timezone
+    )
 
 
 def counts(item: ListItem, sections: tuple[str, ...]) -> bool:
@@ -362,7 +364,12 @@ def assess(
     new: list[NewFollowup] = []
     if relevant:
         for a in incident.action_items:
-            if a.checked or a.links or vague_phrase(a.text, config.vague_phrases) or item_key(a.text) in by_key:
+            if (
+                a.checked
+                or a.links
+                or vague_phrase(a.text, config.vague_phrases, builtin=config.builtin_vague_phrases)
+                or item_key(a.text) in by_key
+            ):
                 continue
             if any(n.key == item_key(a.text) for n in new):
                 continue  # the same item written twice gets one issue

@@ -20,6 +20,7 @@ from incident_kit.body.model import (
     Phase,
     Severity,
 )
+from incident_kit.body.roles import address_of
 from incident_kit.body.sections import REQUIRED
 from incident_kit.rules.phase import compute_phase
 from incident_kit.settings.config import Config
@@ -40,7 +41,11 @@ RULE_IDS = (
     "postmortem-date",
     "section-missing",
     "not-template",
+    "attendee-not-invitable",
+    "triage-not-an-answer",
 )
+
+ANSWER_HELP = "write y (or yes, はい, ○) or n (or no, いいえ, ×)"
 
 VIDEO_HELP = (
     "drag and drop an .mp4, .mov or .webm file into the issue body under that heading "
@@ -82,10 +87,21 @@ def triage_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
                 "or write y, so the team agrees on the answer.",
                 q.line,
             )
+    for q in inc.triage:
+        if q.written and q.answer is Answer.UNANSWERED:
+            # Said whatever the decision: a left placeholder or a "maybe" must never pass for an answer.
+            ticked = " The box is ticked, but a ticked box with a non-answer is not a yes." if q.checked else ""
+            yield _f(
+                "triage-not-an-answer",
+                E if inc.decision is Decision.UNDECIDED else W,
+                f"'{q.label}': '{q.written[:60]}' is not an answer, so incident-kit reads nothing there: "
+                f"{ANSWER_HELP}.{ticked}",
+                q.line,
+            )
     if inc.decision is not Decision.UNDECIDED:
         return
     for q in inc.triage:
-        if q.answer is not Answer.UNANSWERED:
+        if q.answer is not Answer.UNANSWERED or q.written:
             continue
         if q.line is None:
             msg = (
@@ -151,7 +167,8 @@ def timeline_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding
                 "timeline-format",
                 W,
                 f"Timeline line '{entry.text[:80]}': {entry.error}; write it as "
-                "'- MM/DD HH:MM: what happened' (UTC) or keep the 'xx/xx xx:xx' slot.",
+                f"'- MM/DD HH:MM: what happened' (add a zone such as JST or +09:00 unless it is in "
+                f"{cfg.timezone}) or keep the 'xx/xx xx:xx' slot.",
                 entry.line,
             )
             continue
@@ -170,7 +187,7 @@ def timeline_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding
 
 def action_item_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
     for item in inc.action_items:
-        phrase = vague_phrase(item.text, cfg.vague_phrases)
+        phrase = vague_phrase(item.text, cfg.vague_phrases, builtin=cfg.builtin_vague_phrases)
         if phrase:
             yield _f(
                 "action-item-vague",
@@ -195,7 +212,8 @@ def postmortem_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Findi
         yield _f(
             "postmortem-date",
             E,
-            f"Postmortem date '{pm.written[:60]}': {pm.error}; write it as YYYY-MM-DD HH:MM (UTC).",
+            f"Postmortem date '{pm.written[:60]}': {pm.error}; write it as YYYY-MM-DD HH:MM "
+            f"(with a zone such as JST or +09:00 unless it is in {cfg.timezone}).",
             pm.line,
         )
     elif pm.start is None and phase in (Phase.FIRST_AID_DONE, Phase.RESOLVED):
@@ -207,6 +225,22 @@ def postmortem_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Findi
             "YYYY-MM-DD HH:MM and invite everyone concerned.",
             pm.line or (section.line if section else None),
         )
+
+
+def attendee_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    """Everyone under Attendees is invited, or named here: nobody is dropped from the invite silently."""
+    missing = [a for a in inc.postmortem.invitees if address_of(a, cfg.people) is None]
+    if not missing:
+        return
+    names = ", ".join(a.shown for a in missing)
+    yield _f(
+        "attendee-not-invitable",
+        W,
+        f"Attendees without an e-mail address, who will not get the invite: {names}. Add them under "
+        "'people:' in .github/incident-kit.yml (a handle or the name as written, e.g. `山田: yamada@example.com`) "
+        "or write their address.",
+        missing[0].line,
+    )
 
 
 def structure_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
@@ -236,6 +270,7 @@ RULES: tuple[Rule, ...] = (
     timeline_rules,
     action_item_rules,
     postmortem_rules,
+    attendee_rules,
 )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from incident_kit.settings.defaults import DEFAULT_VAGUE_PHRASES, DEFAULT_VIDEO_HOSTS
+from incident_kit.settings.defaults import DEFAULT_VIDEO_HOSTS
 
 DEFAULT_PATH = ".github/incident-kit.yml"
 
@@ -108,11 +108,18 @@ class Config:
     labels: Labels = field(default_factory=Labels)
     engineers: tuple[str, ...] = ()
     stakeholders: tuple[str, ...] = ()
+    # handle or name -> e-mail. Keys are GitHub handles, or the names people write under
+    # Attendees (``山田``, ``Yamada Taro``; honorifics such as さん are ignored when matching).
     people: dict[str, str] = field(default_factory=dict)
     video: VideoSettings = field(default_factory=VideoSettings)
-    vague_phrases: tuple[str, ...] = DEFAULT_VAGUE_PHRASES
+    # Added to the built-in vague phrases and patterns (settings.defaults), never replacing them...
+    vague_phrases: tuple[str, ...] = ()
+    # ... unless the team turns the built-ins off explicitly.
+    builtin_vague_phrases: bool = True
+    # The team's zone: times written without a zone are read in it, the status comment shows
+    # every time in it (and UTC), proposed postmortem hours and quiet days are counted in it.
     timezone: str = "UTC"
-    display_timezones: tuple[str, ...] = ()
+    display_timezones: tuple[str, ...] = ()  # more zones to show times in
     tick_boxes: bool = False
     report: ReportSettings = field(default_factory=ReportSettings)
     postmortem: PostmortemSettings = field(default_factory=PostmortemSettings)
@@ -202,6 +209,16 @@ def _email(node: yaml.Node) -> str:
     if not isinstance(value, str) or not _EMAIL.match(value):
         raise _Bad("an e-mail address such as ops@example.com", node)
     return value
+
+
+def _person(node: yaml.Node) -> str:
+    """A key of ``people``: a GitHub handle, or a name as people write it under Attendees."""
+    value = _scalar(node)
+    if isinstance(value, str) and _HANDLE.match(value):
+        return value.lstrip("@")
+    if not isinstance(value, str) or not value.strip() or "@" in value or len(value) > 100:
+        raise _Bad("a GitHub handle such as @octocat, or a person's name such as 山田 or Yamada Taro", node)
+    return " ".join(value.split())
 
 
 def _handle_or_email(node: yaml.Node) -> str:
@@ -352,9 +369,10 @@ _TOP: _Schema = {
     "labels": ("labels", (Labels, _LABELS)),
     "engineers": ("engineers", _list(_handle)),
     "stakeholders": ("stakeholders", _list(_handle_or_email)),
-    "people": ("people", _map(_handle, _email)),
+    "people": ("people", _map(_person, _email)),
     "video": ("video", (VideoSettings, _VIDEO)),
     "vague-phrases": ("vague_phrases", _list(_str)),
+    "builtin-vague-phrases": ("builtin_vague_phrases", _bool),
     "timezone": ("timezone", _timezone),
     "display-timezones": ("display_timezones", _list(_timezone)),
     "tick-boxes": ("tick_boxes", _bool),
@@ -458,7 +476,7 @@ def _resolve_notify(config: Config, node: yaml.Node, source: str) -> Config:
             )
         else:
             unresolved.append(entry)
-    names = tuple((address.lower(), f"@{handle}") for handle, address in config.people.items())
+    names = tuple((address.lower(), f"@{who}" if _HANDLE.match(who) else who) for who, address in config.people.items())
     resolved = replace(email, recipients=tuple(recipients.values()), names=names, unresolved=tuple(unresolved))
     return replace(config, notify=replace(config.notify, email=resolved))
 
