@@ -230,7 +230,9 @@ def read_time(
         return ReadTime(None, rest, error, written, zone_text)
     clock = _hour(m)
     if clock is None:
-        return ReadTime(None, rest, f"'{written}' is not a real date and time (no such time of day)", written, zone_text)
+        return ReadTime(
+            None, rest, f"'{written}' is not a real date and time (no such time of day)", written, zone_text
+        )
     hour, minute = clock
     try:
         if m["y"] or m["yj"]:

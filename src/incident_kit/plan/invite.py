@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from incident_kit.body.model import Incident, Phase
-from incident_kit.body.roles import handles
+from incident_kit.body.roles import address_of
+from incident_kit.body.when import in_zones as in_zones  # re-exported: callers import it from here
 from incident_kit.settings.config import Config
 
 DEFAULT_ORGANIZER = "incident-kit@users.noreply.github.com"
@@ -43,10 +44,11 @@ RULES = (
 class Person:
     handle: str | None
     email: str | None
+    written: str | None = None  # the name written under Attendees, shown instead of the address
 
     @property
     def name(self) -> str:
-        return f"@{self.handle}" if self.handle else str(self.email)
+        return f"@{self.handle}" if self.handle else self.written or str(self.email)
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,16 @@ def concerned(
     for login in (author, *[h for r in incident.roles for h in r.handles], *assignees, *commenters):
         if login and not login.endswith("[bot]"):
             seen.setdefault(login, None)
-    for line in incident.postmortem.attendees:
-        for h in handles(line):
-            seen.setdefault(h, None)
     people = {k.lower(): v for k, v in config.people.items()}
     with_address: list[Person] = []
+    # Attendees as written: handles join the logins; addresses and names (through people:) are invited.
+    for named in incident.postmortem.invitees:
+        if named.kind == "handle":
+            seen.setdefault(named.value, None)
+            continue
+        address = address_of(named, config.people)
+        if address:
+            with_address.append(Person(None, address, named.value if named.kind == "name" else None))
     missing: list[str] = []
     for login in seen:
         email = people.get(login.lower())
@@ -115,6 +122,13 @@ def concerned(
     for person in with_address:
         unique.setdefault(str(person.email).lower(), person)
     return tuple(sorted(unique.values(), key=lambda p: str(p.email).lower())), tuple(missing)
+
+
+def unreachable_names(incident: Incident, config: Config) -> tuple[str, ...]:
+    """Names under Attendees with no address in ``people:``: shown, never dropped silently."""
+    return tuple(
+        p.value for p in incident.postmortem.invitees if p.kind == "name" and address_of(p, config.people) is None
+    )
 
 
 def fingerprint(start: datetime, end: datetime, attendees: tuple[Person, ...], cancelled: bool) -> str:
@@ -203,19 +217,6 @@ def google_link(invite: Invite) -> str:
     return "https://calendar.google.com/calendar/render?" + urlencode(params)
 
 
-def in_zones(moment: datetime, zones: tuple[str, ...]) -> list[str]:
-    """The time in UTC and in each configured zone, as people read it."""
-    import zoneinfo
-
-    out = [f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"]
-    for zone in zones:
-        if zone == "UTC":
-            continue
-        local = moment.astimezone(zoneinfo.ZoneInfo(zone))
-        out.append(f"{local:%Y-%m-%d %H:%M} {zone}")
-    return out
-
-
 def propose_slot(after: datetime, config: Config) -> datetime | None:
     """The next working day at the configured hour (in ``timezone``), skipping weekends and
     holidays, if it falls within ``postmortem.within-days`` days; else None."""
@@ -245,6 +246,7 @@ class PostmortemView:
     ics_url: str = ""
     attendees: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    missing_names: list[str] = field(default_factory=list)  # names under Attendees without an address
     proposal: list[str] = field(default_factory=list)
     cancelled: bool = False
     note: str = ""
@@ -339,6 +341,7 @@ def plan_invite(
             # Handles only: the addresses stay in the settings file, not in a public comment.
             attendees=[p.name for p in attendees],
             missing=list(missing),
+            missing_names=list(unreachable_names(incident, config)),
         )
     return InvitePlan(path, build_ics(invite), entry, view, invite, warnings)
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from incident_kit.basics import markers
 from incident_kit.body.checklist import named, open_items_by_section
-from incident_kit.body.model import Decision, IssueContext, Phase
+from incident_kit.body.model import Decision, Incident, IssueContext, Phase
+from incident_kit.body.when import in_zones
 from incident_kit.github.port import CommentData
 from incident_kit.plan.bot_state import STATE_BLOCK, BotState, load
 from incident_kit.plan.invite import PostmortemView
@@ -172,10 +173,26 @@ def render_status(view: StatusView) -> str:
         followups=_followups(view.state),
         timeline=view.timeline,
         told=_told(view.state),
+        times_read=times_read(inc, view.config),
+        team_zone=view.config.timezone,
         # Already safe inside an HTML comment (see state_json); escaping would break the JSON.
         state_json=Markup(state_json(view.state)),
     )
     return fit(text, view)
+
+
+def times_read(inc: Incident, config: Config) -> list[dict[str, Any]]:
+    """Every time the body's readers read (timeline, postmortem), as written and as read, in UTC and the
+    team's zones: a time read in the wrong zone shows at once (issue #12)."""
+    zones = (config.timezone, *config.display_timezones)
+    out: list[dict[str, Any]] = []
+    entries = [(e.line, e.stamp, e.zone, e.when) for e in inc.timeline if e.when is not None]
+    pm = inc.postmortem
+    if pm.start is not None and pm.line is not None:
+        entries.append((pm.line, pm.stamp, pm.zone, pm.start))
+    for line, written, zone, when in sorted(entries, key=lambda e: e[0]):
+        out.append({"line": line, "written": written, "zone": zone, "read": " · ".join(in_zones(when, zones))})
+    return out
 
 
 def _told(state: dict[str, Any]) -> dict[str, list[str]]:
