@@ -194,6 +194,29 @@ def test_bot_fulfilled_items_count_as_done(template: str) -> None:
     assert before[top] - after[top] == 2  # remove "incident" label, put "incident-improvement" label
 
 
+def test_triage_not_an_answer_quotes_what_was_written(template: str) -> None:
+    body = edits.answer(template, "50%", "maybe", tick=True)
+    body = edits.answer(body, "corrupting", "ｎ")
+    ev = check(body)
+    assert [q.answer.value for q in ev.incident.triage[:2]] == ["unanswered", "no"]
+    found = [f for f in ev.findings if f.rule == "triage-not-an-answer"]
+    assert len(found) == 1 and found[0].severity == "error" and found[0].line == line_of(body, "maybe")
+    assert "'maybe' is not an answer" in found[0].message and "ticked box" in found[0].message
+    # Once another answer decides, a non-answer is still shown, as a warning.
+    decided = edits.answer(body, "attack", "y")
+    assert [(f.rule, f.severity) for f in check(decided).findings if f.rule.startswith("triage")] == [
+        ("triage-not-an-answer", "warning")
+    ]
+
+
+def test_attendee_not_invitable_names_who(template: str) -> None:
+    body = edits.add_under(template, "Attendees", "- 山田さん, suzuki@example.com\n- ＠taro")
+    names = [f.message for f in check(body).findings if f.rule == "attendee-not-invitable"]
+    assert len(names) == 1 and "山田, @taro" in names[0] and "people:" in names[0]
+    invited = Config(people={"taro": "taro@example.com", "山田": "yamada@example.com"})
+    assert not [f for f in check(body, config=invited).findings if f.rule == "attendee-not-invitable"]
+
+
 def test_every_rule_id_is_tested() -> None:
     import pathlib
 
