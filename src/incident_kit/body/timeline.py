@@ -13,7 +13,7 @@ on 12/31 lands in the next year.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from incident_kit.body.model import ListItem, TimelineEntry
 from incident_kit.body.text import fold
@@ -22,22 +22,6 @@ from incident_kit.body.when import read_time, zone_info
 _SLOT = re.compile(r"^x{1,2}/x{1,2}\s+x{1,2}:x{1,2}\b", re.I)
 # Something that starts like a date or a slot, but is only partly filled.
 _DATEISH = re.compile(r"^[\dxX]{1,4}[/-][\dxX]{1,2}", re.I)
-
-
-def nearest_year(month: int, day: int, hour: int, minute: int, reference: datetime) -> datetime:
-    """The UTC datetime for a yearless stamp, in the year closest to ``reference``.
-
-    Raises ValueError when the date cannot exist in any nearby year (02/30, 13/01, 25:00).
-    """
-    candidates = []
-    for year in (reference.year - 1, reference.year, reference.year + 1):
-        try:
-            candidates.append(datetime(year, month, day, hour, minute, tzinfo=UTC))
-        except ValueError:
-            continue
-    if not candidates:
-        raise ValueError(f"{month:02d}/{day:02d} {hour:02d}:{minute:02d} is not a real date and time")
-    return min(candidates, key=lambda c: abs((c - reference).total_seconds()))
 
 
 def parse_timeline(
