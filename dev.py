@@ -4,6 +4,7 @@
     python3 dev.py demo     # the demo on the built-in local backend
     python3 dev.py test     # lint, type-check, workflow audit and the test suite
     python3 dev.py bench    # the benchmarks in bench/
+    python3 dev.py actions  # write action.yml and actions/*/action.yml from actions/source.toml
 
 The environment is (re)built only when pyproject.toml changes. uv (from PyPI)
 installs it; plain pip is the fallback.
@@ -49,6 +50,8 @@ def setup() -> None:
 def main(argv: list[str]) -> int:
     task = argv[0] if argv else "test"
     rest = argv[1:]
+    if task == "actions":  # standard library only: no .venv needed
+        return sh(sys.executable, ROOT / "actions" / "generate.py", *rest, check=False)
     setup()
     if task == "demo":
         return sh(BIN / "incident-kit", "demo", *rest, check=False)

@@ -8,6 +8,7 @@ values, least-privilege workflows with a reason per grant, timeouts and per-issu
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -173,6 +174,8 @@ def test_run_step_maps_every_input_into_env(path: Path) -> None:
     run = next(step for step in _steps(path) if step.get("id") == "run")
     expected = {f"INCIDENT_KIT_{name.upper().replace('-', '_')}": f"${{{{ inputs.{name} }}}}" for name in _inputs(path)}
     expected["INCIDENT_KIT_PART"] = "all" if path.parent == ROOT else path.parent.name
+    # Issue #16: the runtime's fingerprint is computed once, by the cache-key step, and handed on.
+    expected["INCIDENT_KIT_FINGERPRINT"] = "${{ steps.cache-key.outputs.fingerprint }}"
     assert run["env"] == expected
     relative = "" if path.parent == ROOT else "../../"
     assert run["run"].strip() == f'bash "${{GITHUB_ACTION_PATH}}/{relative}setup/run.sh"'
@@ -303,3 +306,41 @@ def test_weekly_workflow() -> None:
     labels = _load(ROOT / "actions" / "labels" / "action.yml")
     assert weekly["inputs"].keys() == labels["inputs"].keys()
     assert [s.get("uses") for s in weekly["runs"]["steps"]] == [s.get("uses") for s in labels["runs"]["steps"]]
+
+
+def test_action_files_are_generated_from_their_one_source() -> None:
+    # Issue #11 item 5: the steps are written once (actions/generate.py) and every input and
+    # output once (actions/source.toml); a hand edit of any action.yml makes this fail.
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "actions" / "generate.py"), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    generated = {p.relative_to(ROOT) for p in _generator().generated()}
+    assert generated == {p.relative_to(ROOT) for p in ACTION_FILES}
+
+
+def test_generator_check_names_a_hand_edited_file(tmp_path: Path) -> None:
+    # The check above must be able to fail: a copy of the tree with one file edited by hand.
+    gen = _generator()
+    copy = tmp_path / "root"
+    (copy / "actions").mkdir(parents=True)
+    shutil.copy2(ROOT / "actions" / "generate.py", copy / "actions" / "generate.py")
+    shutil.copy2(ROOT / "actions" / "source.toml", copy / "actions" / "source.toml")
+    for path, text in gen.generated().items():
+        target = copy / path.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text.replace("INCIDENT_KIT_PART: video", "INCIDENT_KIT_PART: all"), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(copy / "actions" / "generate.py"), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert "actions/video/action.yml differs" in done.stdout
+    assert "actions/labels/action.yml" not in done.stdout
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location("generate_actions", ROOT / "actions" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
