@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The "cache-key" step of every incident-kit action: writes `key` (the actions/cache key of the
-# private venv) and `path` (where setup/run.sh builds it) to GITHUB_OUTPUT.
+# private venv), `path` (where setup/run.sh builds it) and `fingerprint` (the runtime's
+# fingerprint, which the run step receives as INCIDENT_KIT_FINGERPRINT and compares with the
+# venv's stamp, so it is computed once per run) to GITHUB_OUTPUT.
 #
 # The path is computed here, not written as `${{ github.action_path }}/../../.venv-action` in the
 # sub-actions' YAML, because actions/cache rejects any path with a `..` segment ("Relative
@@ -12,7 +14,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-root="$(cd "$here/.." && pwd -P)"
+root="${here%/setup}"
 # shellcheck source=setup/fingerprint.sh
 source "$here/fingerprint.sh"
 
@@ -23,14 +25,12 @@ if command -v cygpath >/dev/null 2>&1; then
 fi
 
 key=""
+fingerprint=""
 # INCIDENT_KIT_PYTHON set on the runner itself (not in the workflow's env:, which the step's
 # `if:` already sees) means setup/run.sh builds nothing, so there is nothing to cache either.
-if [[ -z "${INCIDENT_KIT_PYTHON:-}" ]] && python="$(ik_find_python)"; then
-    version="$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
-    key="incident-kit-venv-${RUNNER_OS:-$(uname -s)}-${RUNNER_ARCH:-$(uname -m)}-py${version}-$(ik_fingerprint "$root" "$python")"
+if [[ -z "${INCIDENT_KIT_PYTHON:-}" ]] && probe="$(ik_probe "$root")"; then
+    read -r _ version fingerprint <<<"$probe"
+    key="incident-kit-venv-${RUNNER_OS:-$(uname -s)}-${RUNNER_ARCH:-$(uname -m)}-py${version}-${fingerprint}"
 fi
 
-{
-    echo "key=$key"
-    echo "path=$venv"
-} >>"${GITHUB_OUTPUT:-/dev/stdout}"
+printf 'key=%s\npath=%s\nfingerprint=%s\n' "$key" "$venv" "$fingerprint" >>"${GITHUB_OUTPUT:-/dev/stdout}"

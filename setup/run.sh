@@ -6,13 +6,15 @@
 #
 # It owns the action's Python runtime and nothing else: it finds or builds a private venv at
 # <root>/.venv-action from the hash-locked requirements/ files, then replaces itself with
-# `python -m incident_kit run "$@"`, so the step's exit code and outputs are the Python side's.
+# `python -I -m incident_kit run "$@"`, so the step's exit code and outputs are the Python side's.
 # The caller's Python is never modified: the venv is created --without-pip, uv is installed into
 # a temporary folder, and nothing goes into the interpreter's site-packages.
 #
 # Environment it reads (everything else passes through untouched to the Python side):
 #   INCIDENT_KIT_PYTHON      a Python that can already `import incident_kit`: used as is, nothing
 #                            installed (tests, pre-built images, `pip install incident-kit` users)
+#   INCIDENT_KIT_FINGERPRINT the runtime's fingerprint from the cache-key step (setup/fingerprint.py);
+#                            computed here when empty
 #   INCIDENT_KIT_SETUP_ONLY  "true": build or check the venv, then exit 0 without running
 #                            incident-kit (benchmarks, pre-warming a self-hosted runner)
 #
@@ -87,12 +89,12 @@ build_venv() {
 
     phase "venv"
     # --without-pip: seeding pip costs about 2 s and uv installs everything anyway.
-    "$python" -m venv --without-pip "$venv" ||
+    "$python" -I -m venv --without-pip "$venv" ||
         fatal "$python -m venv could not create $venv: check that the runner's Python has its venv module and the action's folder is writable."
     vpy="$(venv_python "$venv")" || fatal "python -m venv did not create an interpreter in $venv: check the runner's Python installation."
 
     phase "uv bootstrap"
-    if ! "$python" -m pip --version >/dev/null 2>&1; then
+    if ! "$python" -I -m pip --version >/dev/null 2>&1; then
         fatal "The Python at $python has no pip, which incident-kit needs once to fetch uv: add actions/setup-python before this step, or set INCIDENT_KIT_PYTHON to a Python that has incident-kit installed."
     fi
     tmp="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/incident-kit-uv.XXXXXX")"
@@ -100,7 +102,7 @@ build_venv() {
     trap 'rm -rf "$tmp"' EXIT
     # --target installs outside the interpreter (and is allowed on PEP 668 "externally managed"
     # Pythons); --only-binary so a missing wheel fails at once instead of compiling Rust.
-    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore "$python" -m pip install --quiet --no-input \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore "$python" -I -m pip install --quiet --no-input \
         --require-hashes --no-deps --only-binary :all: --target "$tmp" \
         -r "$root/requirements/bootstrap.txt" ||
         fatal "pip could not install uv from requirements/bootstrap.txt (log above): check that the runner reaches PyPI, or a mirror named in PIP_INDEX_URL."
@@ -139,22 +141,33 @@ build_venv() {
 
 if [[ -n "${INCIDENT_KIT_PYTHON:-}" ]]; then
     # A Python the caller vouches for: check it rather than trust it, install nothing.
-    if ! import_error="$("$INCIDENT_KIT_PYTHON" -c 'import incident_kit' 2>&1)"; then
+    if ! import_error="$("$INCIDENT_KIT_PYTHON" -I -c 'import incident_kit' 2>&1)"; then
         echo "$import_error" >&2
         fatal "INCIDENT_KIT_PYTHON is set to $INCIDENT_KIT_PYTHON, which cannot import incident_kit: install incident-kit into that Python, or unset INCIDENT_KIT_PYTHON to let the action build its own environment."
     fi
     PY="$INCIDENT_KIT_PYTHON"
 else
-    if ! python="$(ik_find_python)"; then
-        found="$(python3 --version 2>&1 || echo "no python3")"
-        fatal "incident-kit needs Python 3.11 or newer on PATH as python3, and this runner has ${found}: add actions/setup-python with python-version: '3.12' before this step."
-    fi
     venv="$root/.venv-action"
-    want="$(ik_fingerprint "$root" "$python")"
     stamp="$venv/.incident-kit-stamp"
-    if [[ -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$want" ]] && PY="$(venv_python "$venv")"; then
+    # The cache-key step computed the fingerprint for this run; compute it here only when run.sh
+    # is called on its own (benchmarks, a self-hosted runner's warm-up).
+    want="${INCIDENT_KIT_FINGERPRINT:-}"
+    python=""
+    if [[ -z "$want" ]] && probe="$(ik_probe "$root")"; then
+        python="${probe%% *}"
+        want="${probe##* }"
+    fi
+    have=""
+    [[ -f "$stamp" ]] && read -r have <"$stamp"
+    if [[ -n "$want" && "$have" == "$want" ]] && PY="$(venv_python "$venv")"; then
         echo "incident-kit setup: using the environment in $venv"
     else
+        if [[ -z "$python" ]] && ! probe="$(ik_probe "$root")"; then
+            found="$(python3 --version 2>&1 || echo "no python3")"
+            fatal "incident-kit needs Python 3.11 or newer on PATH as python3, and this runner has ${found}: add actions/setup-python with python-version: '3.12' before this step."
+        fi
+        python="${probe%% *}"
+        want="${probe##* }"
         build_venv "$python" "$venv" "$want"
         PY="$(venv_python "$venv")"
     fi
@@ -163,4 +176,7 @@ fi
 if [[ "${INCIDENT_KIT_SETUP_ONLY:-false}" == "true" ]]; then
     exit 0
 fi
-exec "$PY" -m incident_kit run "$@"
+# -I: the step runs in the caller's checkout, and Python would otherwise put it first on
+# sys.path, so a repository's yaml.py, platform.py or github/ would run inside the action with
+# its token (issue #13). -I also ignores PYTHON* variables a workflow may have set.
+exec "$PY" -I -m incident_kit run "$@"

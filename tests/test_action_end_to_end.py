@@ -115,3 +115,87 @@ def test_root_action_at_max_writes_1_declares_once_on_slack(fake: FakeGitHub, te
         heads = [str(p.get("text", "")) for p in receiver.posts]
         assert sum(h.startswith("\U0001f6a8 Incident declared") for h in heads) == 1, heads
         assert "Slack: incident declared" in fake.comments(REPO, n["number"])[0]["body"]
+
+
+# Modules a checked-out repository may legitimately (or maliciously) have at its top level. Each
+# one, if the action imported it, leaves a file named after it and stops the process.
+HOSTILE = ("yaml", "platform", "github", "hashlib", "pip", "venv", "jinja2", "requests", "incident_kit")
+
+
+def hostile_workspace(folder: Path, traces: Path) -> Path:
+    folder.mkdir(parents=True)
+    for name in HOSTILE:
+        code = f"open({str(traces / name)!r}, 'w').write('imported from the workspace')\nraise SystemExit(97)\n"
+        if name in ("github", "incident_kit"):
+            (folder / name).mkdir()
+            (folder / name / "__init__.py").write_text(code)
+        else:
+            (folder / f"{name}.py").write_text(code)
+    return folder
+
+
+def test_the_action_never_imports_from_the_workspace(fake: FakeGitHub, template: str, tmp_path: Path) -> None:
+    # Issue #13: composite steps run in the caller's checkout, first on Python's sys.path unless
+    # isolated. The real root action, its real entry point, against the fake API.
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    workspace = hostile_workspace(tmp_path / "ws", traces)
+    n = fake.create_issue(REPO, "Checkout down", body(template, video=True), user="alice", labels=["incident"])[
+        "number"
+    ]
+    result = run_action(
+        ROOT,
+        inputs={"token": TOKEN},
+        # PYTHONPATH too, as a job's env: may set it for the repository's own scripts.
+        env={"INCIDENT_KIT_PYTHON": sys.executable, "PYTHONPATH": str(workspace)},
+        workspace=workspace,
+        event_name="issues",
+        event={"action": "edited", "issue": {"number": n}, "sender": {"login": "alice"}},
+        github={"repository": REPO, "repository_owner": "octo", "api_url": fake.base_url, "token": TOKEN},
+        timeout=120,
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in traces.iterdir()) == []
+    assert result.outputs["decision"] == "incident"
+    assert [c["body"].startswith(MARKER) for c in fake.comments(REPO, n)] == [True]
+
+
+def test_the_setup_scripts_never_import_from_the_workspace(tmp_path: Path) -> None:
+    # The cache-key step and run.sh's own Python calls (fingerprint, venv, pip) from the same
+    # hostile checkout, with PYTHONPATH pointing into it as a job's `env:` may well do (a script
+    # run by path does not see the working directory, but PYTHONPATH reaches every Python). run.sh stops at the venv build here (its python3 refuses `-m venv`
+    # after recording how it was called), so nothing is fetched.
+    import subprocess
+
+    traces = tmp_path / "traces"
+    traces.mkdir()
+    workspace = hostile_workspace(tmp_path / "ws", traces)
+    output = tmp_path / "output"
+    output.write_text("")
+    env = {k: v for k, v in __import__("os").environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    env.update(
+        GITHUB_OUTPUT=str(output), GITHUB_ACTION_PATH=str(ROOT / "actions" / "labels"), RUNNER_TEMP=str(tmp_path)
+    )
+    env["PYTHONPATH"] = str(workspace)
+    done = subprocess.run(
+        ["bash", str(ROOT / "setup" / "cache-key.sh")],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    answers = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert len(answers["fingerprint"]) == 64 and answers["key"].endswith(answers["fingerprint"])
+    # A hostile workspace must not have changed the answer either.
+    clean = subprocess.run(
+        ["bash", str(ROOT / "setup" / "cache-key.sh")],
+        cwd=tmp_path,
+        env={**env, "GITHUB_OUTPUT": "/dev/stdout"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert f"fingerprint={answers['fingerprint']}" in clean.stdout
+    assert sorted(p.name for p in traces.iterdir()) == []

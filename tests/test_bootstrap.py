@@ -24,7 +24,7 @@ ACTIONS = {"all": ROOT, **{p.parent.name: p.parent for p in sorted((ROOT / "acti
 # other call is `python -m incident_kit run ...`, recorded to $FAKE_RECORD/ and answered with
 # outputs (one of them multi-line, as the Python side writes with a random heredoc delimiter).
 FAKE_PYTHON = r"""#!/usr/bin/env bash
-if [[ "${1:-}" == "-c" ]]; then
+if [[ "${1:-}" == "-c" || "${2:-}" == "-c" ]]; then
     if [[ "${FAKE_IMPORT:-ok}" == "fail" ]]; then
         echo "ModuleNotFoundError: No module named 'incident_kit'" >&2
         exit 1
@@ -89,7 +89,12 @@ def test_each_action_execs_incident_kit_run_with_its_part(
 ) -> None:
     result = _run(part, fake_python, record, tmp_path)
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert (record / "args").read_text().splitlines() == ["-m", "incident_kit", "run"]
+    assert (record / "args").read_text().splitlines() == [
+        "-I",
+        "-m",
+        "incident_kit",
+        "run",
+    ]  # -I: isolated from the workspace (issue #13)
     env = _recorded_env(record)
     assert env["INCIDENT_KIT_PART"] == part
     # The defaults, as the Python side will see them.
@@ -229,7 +234,7 @@ def test_a_stamped_venv_is_used_without_building(tmp_path: Path, record: Path) -
     done = _bash('bash setup/run.sh --extra "two words"', env, root)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "using the environment in" in done.stdout
-    assert (record / "args").read_text().splitlines() == ["-m", "incident_kit", "run", "--extra", "two words"]
+    assert (record / "args").read_text().splitlines() == ["-I", "-m", "incident_kit", "run", "--extra", "two words"]
 
 
 def test_a_stale_stamp_rebuilds_from_scratch(tmp_path: Path) -> None:
@@ -246,14 +251,14 @@ def test_a_stale_stamp_rebuilds_from_scratch(tmp_path: Path) -> None:
     calls = tmp_path / "calls"
     _write_exe(
         fakebin / "python3",
-        f'#!/usr/bin/env bash\nif [[ "$1" == "-m" && "$2" == "venv" ]]; then echo "$*" >> "{calls}"; exit 1; fi\n'
+        f'#!/usr/bin/env bash\nif [[ "$1" == "-I" && "$2" == "-m" && "$3" == "venv" ]]; then echo "$*" >> "{calls}"; exit 1; fi\n'
         f'exec "{sys.executable}" "$@"\n',
     )
     env["PATH"] = f"{fakebin}{os.pathsep}{env['PATH']}"
 
     done = _bash("bash setup/run.sh", env, root)
     assert done.returncode == 1
-    assert calls.read_text().split() == ["-m", "venv", "--without-pip", str(old.resolve())]
+    assert calls.read_text().split() == ["-I", "-m", "venv", "--without-pip", str(old.resolve())]
     assert not old.exists()  # the stale venv went first: no half-old environment is left
     assert "::group::" in done.stdout and "::endgroup::" in done.stdout
     assert "::error title=incident-kit setup::" in done.stdout and "could not create" in done.stdout

@@ -1,0 +1,66 @@
+"""The one fingerprint of the action's Python runtime, computed once per run.
+
+    python3 -I -S setup/fingerprint.py ROOT     prints "<python version> <sha256 hex>"
+
+setup/cache-key.sh runs it once and hands the value to setup/run.sh through the step's env
+(INCIDENT_KIT_FINGERPRINT), so the actions/cache key and the stamp in .venv-action are the same
+value, and a cache hit costs one small Python start rather than hashing the kit in bash.
+
+What pins a built .venv-action: the hash-locked requirements and pyproject.toml, the interpreter
+it was made from (version, base prefix, platform: a venv is tied to all three) and the package
+source, which is installed non-editable (a `uses: ./` self-test runs many commits with one lock).
+Source files are hashed by content except the shipped font files, which are counted by name and
+size: they are 7.6 MB of the 8 MB, change only in a commit that also changes their size in
+practice, and hashing them dominated the old fingerprint.
+
+Run with -I (no workspace module can shadow hashlib or os: composite steps run in the caller's
+checkout) and -S (no site: nothing here needs it, and it halves the start). Standard library
+only; exits 3 on a Python older than 3.11 so the callers can say what to install.
+"""
+
+import hashlib
+import os
+import sys
+
+VERSION_TAG = b"incident-kit-runtime v2\n"
+# Folders the wheel is built from (pyproject's packages and force-include).
+SOURCES = ("src", "ISSUE_TEMPLATE", "workflows")
+LOCKS = ("requirements/runtime.txt", "requirements/build.txt", "requirements/bootstrap.txt", "pyproject.toml")
+BY_SIZE = (".ttf", ".otf")
+
+
+def fingerprint(root: str) -> str:
+    digest = hashlib.sha256(VERSION_TAG)
+    uname = os.uname() if hasattr(os, "uname") else None
+    machine = uname.machine if uname else os.environ.get("PROCESSOR_ARCHITECTURE", "")
+    digest.update(f"{sys.version}\n{sys.base_prefix}\n{sys.platform}\n{machine}\n".encode())
+    for name in LOCKS:
+        path = os.path.join(root, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                digest.update(name.encode() + b"\0" + handle.read() + b"\0")
+    files = []
+    for folder in SOURCES:
+        for parent, dirs, names in os.walk(os.path.join(root, folder)):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            files += [os.path.join(parent, n) for n in names if not n.endswith(".pyc")]
+    # One order on every runner: by the path relative to root, with / separators.
+    for rel, path in sorted((os.path.relpath(p, root).replace(os.sep, "/"), p) for p in files):
+        digest.update(rel.encode() + b"\0")
+        if rel.endswith(BY_SIZE):
+            digest.update(str(os.path.getsize(path)).encode() + b"\0")
+        else:
+            with open(path, "rb") as handle:
+                digest.update(handle.read() + b"\0")
+    return digest.hexdigest()
+
+
+def main() -> int:
+    if sys.version_info < (3, 11):
+        return 3
+    print("%d.%d.%d %s" % (*sys.version_info[:3], fingerprint(sys.argv[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
