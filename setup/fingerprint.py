@@ -56,9 +56,10 @@ def fingerprint(root: str) -> str:
 
 
 def main() -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must answer on an old Python too
         return 3
-    print("%d.%d.%d %s" % (*sys.version_info[:3], fingerprint(sys.argv[1])))
+    major, minor, micro = sys.version_info[:3]
+    print(f"{major}.{minor}.{micro} {fingerprint(sys.argv[1])}")
     return 0
 
 

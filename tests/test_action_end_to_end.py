@@ -161,10 +161,9 @@ def test_the_action_never_imports_from_the_workspace(fake: FakeGitHub, template:
 
 
 def test_the_setup_scripts_never_import_from_the_workspace(tmp_path: Path) -> None:
-    # The cache-key step and run.sh's own Python calls (fingerprint, venv, pip) from the same
-    # hostile checkout, with PYTHONPATH pointing into it as a job's `env:` may well do (a script
-    # run by path does not see the working directory, but PYTHONPATH reaches every Python). run.sh stops at the venv build here (its python3 refuses `-m venv`
-    # after recording how it was called), so nothing is fetched.
+    # The cache-key step's Python (the fingerprint) from the same hostile checkout, with
+    # PYTHONPATH pointing into it as a job's `env:` may well do: a script run by path does not
+    # see the working directory, but PYTHONPATH reaches every Python not started with -I.
     import subprocess
 
     traces = tmp_path / "traces"

@@ -251,7 +251,8 @@ def test_a_stale_stamp_rebuilds_from_scratch(tmp_path: Path) -> None:
     calls = tmp_path / "calls"
     _write_exe(
         fakebin / "python3",
-        f'#!/usr/bin/env bash\nif [[ "$1" == "-I" && "$2" == "-m" && "$3" == "venv" ]]; then echo "$*" >> "{calls}"; exit 1; fi\n'
+        "#!/usr/bin/env bash\n"
+        f'if [[ "$1" == "-I" && "$2" == "-m" && "$3" == "venv" ]]; then echo "$*" >> "{calls}"; exit 1; fi\n'
         f'exec "{sys.executable}" "$@"\n',
     )
     env["PATH"] = f"{fakebin}{os.pathsep}{env['PATH']}"
