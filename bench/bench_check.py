@@ -33,6 +33,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import bytecode_state  # bench/: which bytecode state the figures are for
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_PATH = ROOT / "ISSUE_TEMPLATE" / "incident.md"
 LIMIT = 65_536  # characters GitHub accepts in an issue body
@@ -266,6 +268,7 @@ def bench_worst_cases() -> None:
 
 
 def main() -> int:
+    print(bytecode_state.state())
     sys.path.insert(0, str(ROOT / "src"))  # also works without the editable install
     template = TEMPLATE_PATH.read_text(encoding="utf-8")
     bodies = {

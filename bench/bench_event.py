@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import bytecode_state  # bench/: which bytecode state the figures are for
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -69,6 +71,7 @@ def run_once(fake: FakeGitHub, number: int, tmp: Path, probe: bool = False) -> t
 
 
 def main() -> None:
+    print(bytecode_state.state())
     with FakeGitHub() as fake, tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         fake.add_token(TOKEN, BOT)

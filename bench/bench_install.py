@@ -31,9 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import bytecode_state  # bench/: which bytecode state the figures are for
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 5.0
-PHASES = ("venv", "uv bootstrap", "runtime deps", "project")
+PHASES = ("venv", "uv bootstrap", "runtime deps", "accelerator", "project")
 # What setup/run.sh and the project build read: pyproject's readme and force-include included.
 NEEDED = ("setup", "requirements", "src", "ISSUE_TEMPLATE", "workflows", "pyproject.toml", "README.md")
 PHASE_LINE = re.compile(r"^incident-kit setup: (?P<phase>.+) took (?P<seconds>[0-9.]+)s$", re.MULTILINE)
@@ -104,6 +106,7 @@ def report(label: str, runs: list[tuple[float, dict[str, float]]]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    print(bytecode_state.state())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median reported); default 3")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the cold install misses the target")

@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import bytecode_state  # bench/: which bytecode state the figures are for
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_PATH = ROOT / "ISSUE_TEMPLATE" / "incident.md"
 RUNS = 3
@@ -165,6 +167,7 @@ def measure(n: int, workdir: Path, env: dict[str, str]) -> tuple[float, float, i
 
 
 def main() -> int:
+    print(bytecode_state.state())
     print(f"PDF report, whole process (python -c 'import incident_kit.render.pdf; render_pdf(...)'), median of {RUNS}")
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         workdir = Path(tmp)

@@ -26,6 +26,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import bytecode_state  # bench/: which bytecode state the figures are for
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -94,6 +96,7 @@ def one_size(n: int) -> dict[str, float]:
 
 
 def main() -> None:
+    print(bytecode_state.state())
     print(f"weekly scan against the loopback fake (PyGithub {_pygithub()}), incident issues per repository:")
     print(
         f"{'issues':>7} | {'run':<6} | {'reads':>5} | {'writes':>6} | {'reads/issue':>11} | "

@@ -25,7 +25,13 @@ import sys
 VERSION_TAG = b"incident-kit-runtime v2\n"
 # Folders the wheel is built from (pyproject's packages and force-include).
 SOURCES = ("src", "ISSUE_TEMPLATE", "workflows")
-LOCKS = ("requirements/runtime.txt", "requirements/build.txt", "requirements/bootstrap.txt", "pyproject.toml")
+LOCKS = (
+    "requirements/runtime.txt",
+    "requirements/accel.txt",
+    "requirements/build.txt",
+    "requirements/bootstrap.txt",
+    "pyproject.toml",
+)
 BY_SIZE = (".ttf", ".otf")
 
 

@@ -124,6 +124,13 @@ build_venv() {
         --require-hashes --compile-bytecode -r "$root/requirements/runtime.txt" ||
         fatal "uv could not install requirements/runtime.txt (log above): check that the runner reaches PyPI, or a mirror named in UV_INDEX_URL."
 
+    phase "accelerator"
+    # reportlab's C accelerator: wheels only, and optional. Where no wheel exists the report is
+    # the same bytes, drawn by reportlab's pure-Python fallback, so a failure here is a notice.
+    "$uv" pip install --no-config --quiet --python "$vpy" --only-binary :all: \
+        --require-hashes --compile-bytecode -r "$root/requirements/accel.txt" ||
+        echo "::notice title=incident-kit setup::No rl_accel wheel for this runner: reports render without reportlab's C accelerator (slower, same output)."
+
     phase "project"
     # --no-deps: every dependency came from the hashed lock above. --build-constraints pins and
     # hash-checks hatchling, which uv would otherwise fetch unverified to build the project.
