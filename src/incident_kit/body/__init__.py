@@ -1,3 +1,3 @@
-"""Reading the issue body (pure): markdown structure, the template's sections, the checklist and one
-reader per section (triage, roles, timeline, postmortem, video, action items), with the text folding
-and the time reader they share, giving the typed model in ``body.model``."""
+"""Reading the issue body (pure): markdown structure, the template's sections, the checklist and one reader per section
+(triage, roles, timeline, postmortem, video, action items), giving the typed model in ``body.model``.
+"""

@@ -1,2 +1,3 @@
-"""Turning planned content into what people read (pure): the PDF report, the status comment's markdown template
-and the fonts. No GitHub, no network, no file named by an issue."""
+"""Turning planned content into what people read (pure): the PDF report, the status comment's markdown template and the
+fonts. No GitHub, no network, no file named by an issue.
+"""

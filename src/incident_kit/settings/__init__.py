@@ -1,2 +1,3 @@
-"""The team's settings (`.github/incident-kit.yml`): the schema, the defaults and strict validation.
-Reads no file itself."""
+"""The team's settings (`.github/incident-kit.yml`): the schema, the defaults and strict validation. Reads no file
+itself.
+"""
