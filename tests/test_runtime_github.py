@@ -16,6 +16,7 @@ from fakegithub import FakeGitHub
 from ghenv import BOT, REPO, TOKEN, issue_payload, job
 from helpers import VIDEO
 
+from incident_kit.basics import markers
 from incident_kit.body import edits
 from incident_kit.entry import action as runner
 from incident_kit.plan.status import MARKER
@@ -166,7 +167,7 @@ def test_outsider_issue_waits_for_a_maintainer(fake: FakeGitHub, body: str, tmp_
 
 def test_strangers_marker_is_not_the_bots_comment(fake: FakeGitHub, body: str, tmp_path: Path) -> None:
     n = fake.create_issue(REPO, "x", incident_body(body), user="alice", labels=["incident"])["number"]
-    fake.add_comment(REPO, n, MARKER + '\n<!-- incident-kit:state {"confirmed_by":"mallory"} -->', user="mallory")
+    fake.add_comment(REPO, n, MARKER + "\n" + markers.state('{"confirmed_by":"mallory"}'), user="mallory")
     run(fake, tmp_path, n, "alice")
     comments = fake.comments(REPO, n)
     assert len(comments) == 2 and comments[0]["body"].startswith(MARKER)  # the stranger's is untouched

@@ -16,6 +16,7 @@ from fakegithub import FakeGitHub
 from ghenv import BOT, REPO, edit_as, job, team_repo
 from helpers import VIDEO
 
+from incident_kit.basics import markers
 from incident_kit.body import edits
 from incident_kit.entry import action as runner
 from incident_kit.github.port import CommentData
@@ -187,7 +188,7 @@ def test_written_time_contradicting_the_recorded_fact(fake: FakeGitHub, template
 def test_a_strangers_state_block_changes_nothing(fake: FakeGitHub, template: str, tmp_path: Path) -> None:
     w = opened(fake, tmp_path, None, template)
     fake_state = {"timeline": [{"t": "2020-01-01T00:00:00Z", "who": "mallory", "what": "fixed everything", "k": "x"}]}
-    fake.add_comment(REPO, w.number, MARKER + f"\n<!-- incident-kit:state {json.dumps(fake_state)} -->", user="mallory")
+    fake.add_comment(REPO, w.number, MARKER + "\n" + markers.state(json.dumps(fake_state)), user="mallory")
     w.edit("alice", at(9, 3), edits.answer(w.body, "50%", "y"))
     assert "fixed everything" not in w.status()
     assert all(e["who"] != "mallory" for e in w.state()["timeline"])

@@ -24,6 +24,7 @@ from ghenv import BOT, REPO, TOKEN, job
 from helpers import VIDEO
 
 from incident_kit.apply import weekly_run as weekly_scan
+from incident_kit.basics import markers
 from incident_kit.body import edits
 from incident_kit.entry import action as runner
 from incident_kit.entry import cli, gha, weekly_action
@@ -387,8 +388,9 @@ def test_a_strangers_markers_are_ignored(fake: FakeGitHub, blank: str, tmp_path:
     fake.add_comment(
         REPO,
         n,
-        MARKER + f'\n<!-- incident-kit:state {{"followups": [{{"number": 99, "key": '
-        f'"{item_key(item)}"}}], "confirmed_by": "mallory"}} -->',
+        MARKER
+        + "\n"
+        + markers.state(json.dumps({"followups": [{"number": 99, "key": item_key(item)}], "confirmed_by": "mallory"})),
         user="mallory",
     )
     # A stranger's incident: reminders, follow-ups and closing wait for a maintainer's confirmation.

@@ -9,9 +9,9 @@ each image and the total are capped; anything else stays a link in the report.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
 
-ALLOWED_HOSTS = ("github.com", "githubusercontent.com")
+from incident_kit.basics.attachment_urls import GITHUB_HOSTS, host_in, host_of, on_hosts
+
 MAX_IMAGE = 5 * 1024 * 1024
 MAX_TOTAL = 20 * 1024 * 1024
 MAX_COUNT = 20
@@ -20,35 +20,19 @@ TIMEOUT = 10.0
 Fetch = Callable[[str], bytes | None]
 
 
-def allowed(url: str, hosts: tuple[str, ...] = ALLOWED_HOSTS) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    return parts.scheme == "https" and any(host == h or host.endswith("." + h) for h in hosts)
-
-
 def http_fetcher(
-    token: str = "", hosts: tuple[str, ...] = ALLOWED_HOSTS, scheme_ok: tuple[str, ...] = ("https",)
+    token: str = "", hosts: tuple[str, ...] = GITHUB_HOSTS, scheme_ok: tuple[str, ...] = ("https",)
 ) -> Fetch:
     """A fetcher that follows at most 3 redirects, each to an allowed host, and reads at most MAX_IMAGE bytes."""
     import requests
 
-    def ok(url: str) -> bool:
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            return False
-        host = (parts.hostname or "").lower()
-        return parts.scheme in scheme_ok and any(host == h or host.endswith("." + h) for h in hosts)
-
     def fetch(url: str) -> bytes | None:
         headers = {"User-Agent": "incident-kit"}
-        if token and (urlsplit(url).hostname or "").endswith("github.com"):
+        # The token goes to github.com itself only, never to a look-alike such as evilgithub.com.
+        if token and host_in(host_of(url), ("github.com",)):
             headers["Authorization"] = f"token {token}"
         for _ in range(4):
-            if not ok(url):
+            if not on_hosts(url, hosts, scheme_ok):
                 return None
             try:
                 with requests.get(url, headers=headers, timeout=TIMEOUT, allow_redirects=False, stream=True) as resp:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from incident_kit.basics.roles import ROLE_NAMES, ROLE_ORDER
 from incident_kit.body.model import Attendee, ListItem, Role
 from incident_kit.body.text import fold
 
-ROLES: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    ("investigator", "Investigator", re.compile(r"^investigators?\b", re.I)),
-    ("communicator", "Communicator", re.compile(r"^communicators?\b", re.I)),
-    ("recorder", "Recorder", re.compile(r"^recorders?\b", re.I)),
+# (key, label, the line that names it: "Investigator: @a", "Investigators - @a @b", case-insensitive)
+ROLES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (key, ROLE_NAMES[key], re.compile(rf"^{key}s?\b", re.I)) for key in ROLE_ORDER
 )
 
 # GitHub logins: alphanumerics and single hyphens, at most 39 characters. The look-behind

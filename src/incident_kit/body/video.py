@@ -11,24 +11,10 @@ examples are in ``shared/fixtures/attachments.md``.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
+from incident_kit.basics.attachment_urls import FORMS, VIDEO_EXTENSIONS, host_in, split
 from incident_kit.body.model import Link
 from incident_kit.settings.defaults import DEFAULT_VIDEO_HOSTS
-
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm")
-
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-# (form name, pattern, True when the form has no extension and so depends on how it is written)
-_FORMS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
-    ("user-attachments", re.compile(rf"^https://github\.com/user-attachments/assets/{_UUID}$"), True),
-    ("user-attachments-file", re.compile(r"^https://github\.com/user-attachments/files/\d+/"), False),
-    ("repo-assets", re.compile(rf"^https://github\.com/[\w.-]+/[\w.-]+/assets/\d+/{_UUID}$"), True),
-    ("repo-files", re.compile(r"^https://github\.com/[\w.-]+/[\w.-]+/files/\d+/"), False),
-    ("user-images", re.compile(r"^https://user-images\.githubusercontent\.com/\d+/"), False),
-    ("private-user-images", re.compile(r"^https://private-user-images\.githubusercontent\.com/"), False),
-    ("cloud", re.compile(r"^https://cloud\.githubusercontent\.com/assets/"), False),
-)
 
 _URL = re.compile(r"https?://[^\s<>\"'`)\]]+")
 _IMG_BEFORE = re.compile(r"(<img\b[^>]*\bsrc\s*=\s*[\"']?|!\[[^\]]*\]\(\s*<?)$", re.I)
@@ -37,25 +23,22 @@ _VIDEO_BEFORE = re.compile(r"<(video|source)\b[^>]*\bsrc\s*=\s*[\"']?$", re.I)
 
 def _split(url: str) -> tuple[str, str]:
     """(host, path) of a URL; a URL that cannot be split (``http://[x``) has neither."""
-    try:
-        parts = urlsplit(url)
-        return (parts.hostname or "").lower(), parts.path.lower()
-    except ValueError:
-        return "", ""
+    parts = split(url)
+    return ((parts.hostname or "").lower(), parts.path.lower()) if parts else ("", "")
 
 
 def classify(url: str, context: str, allowed_hosts: tuple[str, ...]) -> tuple[str, str]:
     """Return (kind, form) for a URL; ``context`` is "bare", "image" or "video" (how it was written)."""
     url = url.rstrip(".,;:")
     host, path = _split(url)
-    for form, pattern, extensionless in _FORMS:
+    for form, pattern, extensionless in FORMS:
         if pattern.match(url.split("?", 1)[0]):
             if path.endswith(VIDEO_EXTENSIONS) or context == "video":
                 return "video", form
             if extensionless:
                 return ("image", form) if context == "image" else ("video", form)
             return ("image", form) if context == "image" else ("link", form)
-    if context != "image" and any(host == h or host.endswith("." + h) for h in allowed_hosts):
+    if context != "image" and host_in(host, allowed_hosts):
         return "video", "allowed-host"
     if path.endswith(VIDEO_EXTENSIONS) and context != "image":
         # A direct video file on another host: a video, but say which host so config can allow it.

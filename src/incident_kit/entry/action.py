@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from incident_kit.apply.attachments import Fetch
 from incident_kit.apply.reconcile import Budget, Event, Outcome, reconcile
 from incident_kit.apply.settings_file import load_settings
+from incident_kit.basics.times import parse_iso
 from incident_kit.entry import gha
 from incident_kit.github.port import PortError, Repository
 from incident_kit.settings.config import ConfigError
@@ -51,18 +51,8 @@ def event_of(env: gha.ActionEnv, payload: dict[str, Any]) -> Event:
         str(payload.get("action") or ""),
         login if isinstance(login, str) else None,
         previous if isinstance(previous, str) else None,
-        _time(stamp),
+        parse_iso(stamp),
     )
-
-
-def _time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _dict(value: object) -> dict[str, Any]:

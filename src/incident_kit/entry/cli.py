@@ -14,6 +14,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from incident_kit.basics.times import format_iso, parse_iso, require_iso
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -242,11 +244,9 @@ def _check(args: argparse.Namespace) -> int:
     created = None
     if args.created_at:
         try:
-            created = datetime.fromisoformat(args.created_at.replace("Z", "+00:00"))
-        except ValueError:
-            return _fail(f"--created-at {args.created_at!r} is not an ISO 8601 time such as 2026-11-27T09:30:00Z")
-        if created.tzinfo is None:
-            created = created.replace(tzinfo=UTC)
+            created = require_iso(args.created_at, "--created-at")
+        except ValueError as exc:
+            return _fail(str(exc))
     body = _read_body(args.file)
     if body is None:
         return EXIT_USAGE
@@ -289,7 +289,7 @@ def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
         "video": [{"url": v.url, "line": v.line, "form": v.form} for v in inc.videos],
         "timeline": [
             {
-                "time": e.when.isoformat().replace("+00:00", "Z") if e.when else None,
+                "time": format_iso(e.when) if e.when else None,
                 "text": e.description,
                 "line": e.line,
                 "slot": e.slot,
@@ -298,7 +298,7 @@ def _as_json(result: Any, context: Any, config: Any) -> dict[str, Any]:
         ],
         "record": {f.key: f.text for f in inc.record},
         "postmortem": {
-            "start": inc.postmortem.start.isoformat().replace("+00:00", "Z") if inc.postmortem.start else None,
+            "start": format_iso(inc.postmortem.start) if inc.postmortem.start else None,
             "minutes": inc.postmortem.duration_minutes,
             "attendees": list(inc.postmortem.attendees),
         },
@@ -436,11 +436,7 @@ def _report(args: argparse.Namespace) -> int:
 def _created(text: str | None) -> datetime | None:
     if not text:
         return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parse_iso(text)
 
 
 def _install(args: argparse.Namespace) -> int:

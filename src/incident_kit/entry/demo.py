@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from incident_kit.apply.reconcile import Budget, Event, reconcile
+from incident_kit.basics.times import format_utc, require_iso
 from incident_kit.entry import resources
 from incident_kit.entry.story import STORY, TITLE
 from incident_kit.github.sandbox import LocalRepository
@@ -21,10 +22,6 @@ from incident_kit.plan.messages import NotifySecrets
 from incident_kit.settings.config import Config, parse_config
 
 TEAM = ("alice", "bob", "carol", "dave", "erin")
-
-
-def _when(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 # The demo team's settings: addresses for the invite, and the zone half the team reads times in.
@@ -48,7 +45,7 @@ def run_demo(out: Path, config: Config | None = None, secrets: NotifySecrets | N
     if (out / "repo").exists():
         shutil.rmtree(out / "repo")  # every demo starts from an empty sandbox
     out.mkdir(parents=True, exist_ok=True)
-    clock = {"now": _when(STORY[0].at)}
+    clock = {"now": require_iso(STORY[0].at, "the demo step time")}
     repo = LocalRepository(out / "repo", clock=lambda: clock["now"])
     for login in TEAM:
         repo.set_permission(login, "write")
@@ -56,7 +53,7 @@ def run_demo(out: Path, config: Config | None = None, secrets: NotifySecrets | N
     number = 0
     print(f"Demo incident: {TITLE}  (sandbox repository: {out / 'repo'})\n")
     for n, step in enumerate(STORY, 1):
-        clock["now"] = _when(step.at)
+        clock["now"] = require_iso(step.at, "the demo step time")
         body = step.edit(body)
         if n == 1:
             number = repo.open_issue(TITLE, body, step.actor, labels=(config.labels.incident,))
@@ -130,6 +127,6 @@ def _weekly(repo: LocalRepository, config: Config, out: Path, last: datetime) ->
     again = scan(repo, config, bot_login=repo.bot_login, max_writes=50, now=monday + timedelta(days=2))
     text = cli_text(first, repo, True)
     wrote = ", ".join(first.budget.done + first.state_budget.done) or "nothing"
-    print(f"weekly check ({monday:%Y-%m-%d %H:%M} UTC): wrote {wrote}")
+    print(f"weekly check ({format_utc(monday)}): wrote {wrote}")
     print(f"  the same week again wrote: {', '.join(again.budget.done + again.state_budget.done) or 'nothing'}\n")
     (out / "weekly.md").write_text(text + "\n", encoding="utf-8")

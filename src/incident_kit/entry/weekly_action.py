@@ -10,6 +10,7 @@ from datetime import datetime
 
 from incident_kit.apply.settings_file import load_settings
 from incident_kit.apply.weekly_run import Pacer, ScanReport, scan
+from incident_kit.basics.times import format_utc
 from incident_kit.entry import gha
 from incident_kit.github.port import PortError, Repository
 from incident_kit.settings.config import ConfigError
@@ -17,7 +18,7 @@ from incident_kit.settings.config import ConfigError
 
 def summary_markdown(report: ScanReport) -> str:
     lines = [f"### incident-kit weekly check, {report.week}", ""]
-    since = f"{report.since:%Y-%m-%d %H:%M} UTC" if report.since else "never (first scan)"
+    since = format_utc(report.since) if report.since else "never (first scan)"
     lines.append(
         f"Scanned {report.scanned} incident issues (closed ones since the last complete scan: {since}); "
         f"{len(report.reminders)} reminders, {len(report.followups)} follow-up issues opened, "
@@ -115,7 +116,7 @@ def cli_text(report: ScanReport, repo: Repository, show_digest: bool) -> str:
     lines = [
         f"weekly check {report.week} on {repo.full_name}: scanned {report.scanned} incident issues"
         + (" (dry run: nothing written)" if report.budget.dry_run else ""),
-        f"since: {report.since:%Y-%m-%d %H:%M} UTC" if report.since else "since: first scan (no closed issues yet)",
+        f"since: {format_utc(report.since)}" if report.since else "since: first scan (no closed issues yet)",
     ]
     if report.quiet:
         lines.append("today is a quiet day (weekly.quiet-days): no reminders")

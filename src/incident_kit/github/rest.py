@@ -21,7 +21,10 @@ from github import Auth, Github, GithubException
 from github.Issue import Issue
 from github.Repository import Repository as GhRepository
 
+from incident_kit.basics import markers
+from incident_kit.basics.limits import PAGE_MAX
 from incident_kit.basics.markers import STATUS as MARKER
+from incident_kit.basics.times import format_iso, parse_iso, to_utc
 from incident_kit.github.port import (
     BranchRefused,
     CommentData,
@@ -47,12 +50,6 @@ PERMISSION_HELP = (
 )
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class GitHubRepository:
     """Implements :class:`incident_kit.github.port.Repository` against GitHub's REST API."""
 
@@ -75,7 +72,7 @@ class GitHubRepository:
         self._gh = Github(
             base_url=api_url.rstrip("/"),
             auth=Auth.Token(token) if token else None,
-            per_page=100,
+            per_page=PAGE_MAX,
             retry=None,  # retries are ours: see the module docstring
             timeout=int(timeout),
             seconds_between_requests=None,
@@ -164,12 +161,12 @@ class GitHubRepository:
             labels=tuple(label["name"] for label in raw.get("labels") or []),
             assignees=tuple(a["login"] for a in raw.get("assignees") or []),
             author=(raw.get("user") or {}).get("login", ""),
-            created_at=_aware(issue.created_at) or datetime.now(UTC),
-            closed_at=_aware(issue.closed_at),
+            created_at=to_utc(issue.created_at) or datetime.now(UTC),
+            closed_at=to_utc(issue.closed_at),
             html_url=raw.get("html_url") or "",
             # raw_data, not issue.pull_request: the attribute costs a GET on incomplete objects.
             is_pull_request=bool(raw.get("pull_request")),
-            updated_at=_aware(issue.updated_at),
+            updated_at=to_utc(issue.updated_at),
         )
 
     def _issue(self, number: int) -> Issue:
@@ -184,9 +181,9 @@ class GitHubRepository:
                     id=c.id,
                     author=c.user.login if c.user else "",
                     body=c.body or "",
-                    created_at=_aware(c.created_at) or datetime.now(UTC),
+                    created_at=to_utc(c.created_at) or datetime.now(UTC),
                     html_url=c.html_url,
-                    updated_at=_aware(c.updated_at),
+                    updated_at=to_utc(c.updated_at),
                 )
                 for c in self._issue(number).get_comments()
             ]
@@ -221,7 +218,7 @@ class GitHubRepository:
 
             def fetch(page: int = page) -> list[dict[str, Any]]:
                 _, data = self._gh.requester.requestJsonAndCheck(
-                    "GET", f"{self._repo.url}/issues/{number}/events", parameters={"per_page": 100, "page": page}
+                    "GET", f"{self._repo.url}/issues/{number}/events", parameters={"per_page": PAGE_MAX, "page": page}
                 )
                 return list(data) if isinstance(data, list) else []
 
@@ -229,9 +226,9 @@ class GitHubRepository:
             for raw in rows:
                 subject = (raw.get("label") or {}).get("name") or (raw.get("assignee") or {}).get("login") or ""
                 actor = (raw.get("actor") or {}).get("login")
-                when = _parse_time(raw.get("created_at")) or datetime.now(UTC)
+                when = parse_iso(raw.get("created_at")) or datetime.now(UTC)
                 out.append(EventData(str(raw.get("event", "")), actor, when, str(subject)))
-            if len(rows) < 100:
+            if len(rows) < PAGE_MAX:
                 break
         return out
 
@@ -281,7 +278,7 @@ class GitHubRepository:
                 c.id,
                 c.user.login if c.user else "",
                 c.body or "",
-                _aware(c.created_at) or datetime.now(UTC),
+                to_utc(c.created_at) or datetime.now(UTC),
                 c.html_url,
             )
 
@@ -304,7 +301,7 @@ class GitHubRepository:
                 comment.id,
                 comment.user.login if comment.user else "",
                 body,
-                _aware(comment.created_at) or datetime.now(UTC),
+                to_utc(comment.created_at) or datetime.now(UTC),
                 comment.html_url,
             )
 
@@ -360,11 +357,11 @@ class GitHubRepository:
         # Raw pages through the requester, one retried request per page: the list answer holds
         # every field IssueData needs, whereas PyGithub's Issue objects from a list are incomplete,
         # and reading a field they lack (``pull_request`` on a plain issue) costs a GET per issue.
-        first: dict[str, Any] = {"state": state, "sort": sort, "direction": direction, "per_page": 100}
+        first: dict[str, Any] = {"state": state, "sort": sort, "direction": direction, "per_page": PAGE_MAX}
         if labels:
             first["labels"] = ",".join(labels)
         if since is not None:
-            first["since"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            first["since"] = format_iso(since)
         params: dict[str, Any] | None = first
         url: str | None = f"{self._repo.url}/issues"
         what = f"list {state} issues" + (f" labeled {', '.join(labels)}" if labels else "")
@@ -390,14 +387,14 @@ class GitHubRepository:
             return _issue_from_raw(issue.raw_data)
 
         first_line = body.split("\n", 1)[0]
-        marker = first_line if first_line.startswith("<!-- incident-kit:") else None
+        marker = first_line if first_line.startswith(markers.PREFIX) else None
 
         def already_opened() -> IssueData | None:
             # The POST may have created the issue before its answer was lost: look among the newest
             # issues (one page) for the bot's own with the same marker, before posting again.
             try:
                 newest = self.list_issues(tuple(labels[:1]), "all", sort="created", direction="desc")
-                for found in itertools.islice(newest, 100):
+                for found in itertools.islice(newest, PAGE_MAX):
                     same = found.body == body or (marker is not None and found.body.startswith(marker))
                     if found.author == self.bot_login and same:
                         return found
@@ -444,13 +441,6 @@ def _next_page(headers: dict[str, Any]) -> str | None:
     return None
 
 
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _issue_from_raw(raw: dict[str, Any]) -> IssueData:
     """IssueData from the REST JSON of an issue, as a list or a POST answers it."""
     return IssueData(
@@ -462,24 +452,15 @@ def _issue_from_raw(raw: dict[str, Any]) -> IssueData:
         labels=tuple(label["name"] for label in raw.get("labels") or [] if isinstance(label, dict)),
         assignees=tuple(a["login"] for a in raw.get("assignees") or [] if isinstance(a, dict)),
         author=(raw.get("user") or {}).get("login", ""),
-        created_at=_when(raw.get("created_at")) or datetime.now(UTC),
-        closed_at=_when(raw.get("closed_at")),
+        created_at=parse_iso(raw.get("created_at")) or datetime.now(UTC),
+        closed_at=parse_iso(raw.get("closed_at")),
         html_url=raw.get("html_url") or "",
         is_pull_request=bool(raw.get("pull_request")),
-        updated_at=_when(raw.get("updated_at")),
+        updated_at=parse_iso(raw.get("updated_at")),
     )
 
 
 # ---- end weekly
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        return None
 
 
 def _refused(message: str) -> bool:

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from incident_kit.basics.limits import BODY_MAX, BODY_TOO_LONG, PAGE_MAX
+from incident_kit.basics.times import format_iso, parse_iso
 from incident_kit.github.port import (
     CommentData,
     CommitResult,
@@ -34,12 +36,11 @@ from incident_kit.github.port import (
 )
 
 
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+def _fit(body: str) -> str:
+    """``body``, or GitHub's 422 for one over its length limit: the sandbox refuses what GitHub refuses."""
+    if len(body) > BODY_MAX:
+        raise PortError(BODY_TOO_LONG)
+    return body
 
 
 def blob_sha(content: bytes) -> str:
@@ -91,7 +92,7 @@ class LocalRepository:
     def open_issue(self, title: str, body: str, author: str, labels: tuple[str, ...] = ()) -> int:
         data = self._load()
         number = len(data["issues"]) + 1
-        now = _iso(self._clock())
+        now = format_iso(self._clock())
         data["issues"][str(number)] = {
             "number": number,
             "title": title,
@@ -119,7 +120,7 @@ class LocalRepository:
         data = self._load()
         issue = data["issues"][str(number)]
         issue["body"] = body
-        issue["updated_at"] = _iso(self._clock())
+        issue["updated_at"] = format_iso(self._clock())
         self._save(data)
 
     def human_close(self, number: int, reason: str = "completed") -> None:
@@ -145,9 +146,9 @@ class LocalRepository:
             id=c["id"],
             author=c["author"],
             body=c["body"],
-            created_at=_dt(c["created_at"]) or self._clock(),
+            created_at=parse_iso(c["created_at"]) or self._clock(),
             html_url=f"{self._url('issues', c['issue'])}#issuecomment-{c['id']}",
-            updated_at=_dt(c["updated_at"]),
+            updated_at=parse_iso(c["updated_at"]),
         )
 
     def permission(self, login: str) -> str:
@@ -232,7 +233,7 @@ class LocalRepository:
     def _comment(self, number: int, author: str, body: str, at: datetime | None = None) -> CommentData:
         data = self._load()
         self._issue_raw(data, number)
-        now = _iso(at or self._clock())
+        now = format_iso(at or self._clock())
         comment = {
             "id": data["next_comment_id"],
             "issue": number,
@@ -248,17 +249,15 @@ class LocalRepository:
 
     def create_comment(self, number: int, body: str) -> CommentData:
         self.stats.writes += 1
-        if len(body) > 65_536:
-            raise PortError("Body is too long (maximum is 65536 characters)")
-        return self._comment(number, self.bot_login, body)
+        return self._comment(number, self.bot_login, _fit(body))
 
     def edit_comment(self, comment_id: int, body: str) -> CommentData:
         self.stats.writes += 1
         data = self._load()
         for comment in data["comments"]:
             if comment["id"] == comment_id:
-                comment["body"] = body
-                comment["updated_at"] = _iso(self._clock())
+                comment["body"] = _fit(body)
+                comment["updated_at"] = format_iso(self._clock())
                 self._save(data)
                 return self._comment_data(comment)
         raise NotFound(f"comment {comment_id} does not exist")
@@ -271,7 +270,7 @@ class LocalRepository:
         self.stats.writes += 1
         data = self._load()
         issue = self._issue_raw(data, number)
-        issue.update(state="closed", state_reason=reason, closed_at=_iso(self._clock()))
+        issue.update(state="closed", state_reason=reason, closed_at=format_iso(self._clock()))
         data["issues"][str(number)] = issue
         self._save(data)
 
@@ -315,7 +314,7 @@ class LocalRepository:
             if not wanted <= {label.casefold() for label in raw["labels"]}:
                 continue
             # Closing an issue updates it on GitHub, and ``since`` compares with that time.
-            touched = max(t for t in (_dt(raw["updated_at"]), _dt(raw.get("closed_at"))) if t is not None)
+            touched = max(t for t in (parse_iso(raw["updated_at"]), parse_iso(raw.get("closed_at"))) if t is not None)
             if since is not None and touched < since:
                 continue
             found.append(self._listed(raw))
@@ -323,9 +322,9 @@ class LocalRepository:
             sort, lambda i: (i.created_at, i.number)
         )
         found.sort(key=key, reverse=direction == "desc")
-        for start in range(0, max(len(found), 1), 100):
-            self.stats.reads += 1  # one request per page of 100
-            yield from found[start : start + 100]
+        for start in range(0, max(len(found), 1), PAGE_MAX):
+            self.stats.reads += 1  # one request per page, as GitHub answers ``per_page=100``
+            yield from found[start : start + PAGE_MAX]
 
     def _listed(self, raw: dict[str, Any]) -> IssueData:
         # One load of repo.json for the whole listing (get_issue would load it once per issue).
@@ -338,17 +337,16 @@ class LocalRepository:
             labels=tuple(raw["labels"]),
             assignees=tuple(raw["assignees"]),
             author=raw["author"],
-            created_at=_dt(raw["created_at"]) or self._clock(),
-            closed_at=_dt(raw["closed_at"]),
+            created_at=parse_iso(raw["created_at"]) or self._clock(),
+            closed_at=parse_iso(raw["closed_at"]),
             html_url=self._url("issues", raw["number"]),
-            updated_at=_dt(raw["updated_at"]),
+            updated_at=parse_iso(raw["updated_at"]),
         )
 
     def create_issue(self, title: str, body: str, labels: list[str], assignees: list[str]) -> IssueData:
         self.stats.writes += 1
         data = self._load()
-        if len(body) > 65_536:
-            raise PortError("Body is too long (maximum is 65536 characters)")
+        _fit(body)
         for login in assignees:
             # GitHub refuses (422) an issue whose assignee cannot be assigned.
             if data["permissions"].get(login, "none") == "none":

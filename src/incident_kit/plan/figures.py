@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from incident_kit.basics.roles import ROLE_ORDER
+from incident_kit.basics.times import parse_iso
 from incident_kit.body.model import Incident, TimelineEntry
 
 CONFLICT_MINUTES = 15  # a written time this far from the recorded fact is worth a second look
@@ -49,10 +51,7 @@ def duration(minutes: float) -> str:
 
 
 def _t(entry: dict[str, Any]) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(entry.get("t")).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return parse_iso(entry.get("t"))
 
 
 def _first(entries: list[dict[str, Any]], kind: str, key: str | None = None) -> dict[str, Any] | None:
@@ -82,7 +81,7 @@ def moments(incident: Incident, created_at: datetime, entries: list[dict[str, An
     written_start = _human(incident.timeline, r"^start(ed)? (of )?this incident")
     start = written_start.when if written_start and written_start.when else created_at
     decided = _t(d) if (d := _first(entries, "decision")) else None
-    role_times = [_t(e) for k in ("investigator", "communicator", "recorder") if (e := _first(entries, "role", k))]
+    role_times = [_t(e) for k in ROLE_ORDER if (e := _first(entries, "role", k))]
     roles = max(t for t in role_times if t) if len(role_times) == 3 and all(role_times) else None
     done = _first(entries, "first-aid-done")
     written_done = _human(incident.timeline, r"^finish(ed)? first aid")

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 
-_MARKER = re.compile(r"<!-- incident-kit:followup (\{[^<>]*?\}) -->")
+from incident_kit.basics import markers
+
+_MARKER = markers.FOLLOWUP_PAYLOAD
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def item_key(text: str) -> str:
 
 def marker(incident: int, key: str) -> str:
     payload = json.dumps({"incident": incident, "key": key}, sort_keys=True, separators=(", ", ": "))
-    return f"<!-- incident-kit:followup {payload} -->"
+    return markers.followup(payload)
 
 
 def read_marker(body: str) -> FollowupRef | None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from incident_kit.basics.times import format_iso, format_iso_basic, format_utc, parse_iso, to_utc
 from incident_kit.body.model import Incident, Phase
 from incident_kit.body.roles import address_of
 from incident_kit.body.when import in_zones as in_zones  # re-exported: callers import it from here
@@ -140,20 +141,11 @@ def next_sequence(state: dict[str, Any], fp: str, now: datetime) -> tuple[int, d
     """SEQUENCE and DTSTAMP for this invite: unchanged while the fingerprint is, +1 when it moves."""
     previous = state.get("invite") if isinstance(state.get("invite"), dict) else None
     if previous and previous.get("fp") == fp:
-        stamp = _parse(previous.get("stamp")) or now
+        stamp = parse_iso(previous.get("stamp")) or now
         return int(previous.get("seq", 0)), stamp, dict(previous)
     seq = int(previous.get("seq", -1)) + 1 if previous else 0
     stamp = now.replace(microsecond=0)
-    return seq, stamp, {"seq": seq, "fp": fp, "stamp": stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}
-
-
-def _parse(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return seq, stamp, {"seq": seq, "fp": fp, "stamp": format_iso(stamp)}
 
 
 def description(invite: Invite) -> str:
@@ -175,9 +167,9 @@ def build_ics(invite: Invite) -> bytes:
     event = Event()
     event.add("uid", invite.uid)
     event.add("sequence", invite.sequence)
-    event.add("dtstamp", invite.stamp.astimezone(UTC))
-    event.add("dtstart", invite.start.astimezone(UTC))
-    event.add("dtend", invite.end.astimezone(UTC))
+    event.add("dtstamp", to_utc(invite.stamp))
+    event.add("dtstart", to_utc(invite.start))
+    event.add("dtend", to_utc(invite.end))
     event.add("summary", f"Postmortem: {clean(invite.title)}")
     event.add("description", description(invite))
     event.add("url", invite.url)
@@ -204,11 +196,10 @@ def build_ics(invite: Invite) -> bytes:
 
 def google_link(invite: Invite) -> str:
     """Google Calendar's "add event" link, prefilled with title, times, details and guests."""
-    fmt = "%Y%m%dT%H%M%SZ"
     params = {
         "action": "TEMPLATE",
         "text": f"Postmortem: {clean(invite.title)}",
-        "dates": f"{invite.start.astimezone(UTC):{fmt}}/{invite.end.astimezone(UTC):{fmt}}",
+        "dates": f"{format_iso_basic(invite.start)}/{format_iso_basic(invite.end)}",
         "details": description(invite),
         "ctz": "UTC",
     }
@@ -298,17 +289,15 @@ def plan_invite(
         end = start + timedelta(minutes=pm.duration_minutes)
         cancelled = False
     elif previous and not previous.get("cancelled"):
-        start = _parse(previous.get("start")) or now
-        end = _parse(previous.get("end")) or start + timedelta(hours=2)
+        start = parse_iso(previous.get("start")) or now
+        end = parse_iso(previous.get("end")) or start + timedelta(hours=2)
         cancelled = True
     else:
-        was = _parse(previous.get("start")) if previous and previous.get("cancelled") else None
+        was = parse_iso(previous.get("start")) if previous and previous.get("cancelled") else None
         return InvitePlan(path, None, None, _no_meeting_view(was, incident, phase, config, missing, now))
     fp = fingerprint(start, end, attendees, cancelled)
     seq, stamp, entry = next_sequence(state, fp, now)
-    entry.update(
-        start=start.strftime("%Y-%m-%dT%H:%M:%SZ"), end=end.strftime("%Y-%m-%dT%H:%M:%SZ"), cancelled=cancelled
-    )
+    entry.update(start=format_iso(start), end=format_iso(end), cancelled=cancelled)
     invite = Invite(
         uid=uid_for(repository, number),
         title=title,
@@ -327,7 +316,7 @@ def plan_invite(
         warnings.append(
             (
                 "postmortem-past",
-                f"The postmortem date {start:%Y-%m-%d %H:%M} UTC is in the past: check the date "
+                f"The postmortem date {format_utc(start)} is in the past: check the date "
                 "(the time is UTC, 2 hours long unless written otherwise).",
                 pm.line,
             )

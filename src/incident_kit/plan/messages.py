@@ -26,14 +26,14 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
+from incident_kit.basics.roles import ROLE_NAMES, ROLE_ORDER
+from incident_kit.basics.times import parse_iso
 from incident_kit.plan.invite import clean
 from incident_kit.settings.config import EmailSettings, NotifySettings
 
 SLACK, EMAIL = "slack", "email"
 ZWJ = "\u200d"  # zero-width joiner: "@\u200dhere" reads as @here but is no mention
 SLACK_SHOWN = "Slack"
-ROLE_ORDER = ("investigator", "communicator", "recorder")
-ROLE_NAMES = {"investigator": "Investigator", "communicator": "Communicator", "recorder": "Recorder"}
 BUTTON_URL_LIMIT = 3000  # Slack refuses the whole message when a button's url is longer
 _FOOTER = "Sent by incident-kit from the incident issue; reply on the issue, not to this mail."
 
@@ -139,10 +139,6 @@ class Message:
 # "to": [shown names], "retry": [shown names refused last time], "in": key that covered it}
 
 
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def channel_record(sent: dict[str, Any], channel: str) -> dict[str, Any]:
     record = sent.get(channel)
     return record if isinstance(record, dict) else {}
@@ -208,7 +204,7 @@ def sent_lines(state: dict[str, Any]) -> list[str]:
             if not isinstance(entry, dict) or entry.get("in") or not entry.get("to"):
                 continue
             when = str(entry.get("t", ""))
-            stamp = f"{when[5:7]}/{when[8:10]} {when[11:16]} UTC" if len(when) >= 16 else "time unknown"
+            stamp = f"{moment:%m/%d %H:%M} UTC" if (moment := parse_iso(when)) else "time unknown"
             what = str(entry.get("w", "message"))
             if channel == SLACK:
                 line = f"Slack: {what} ({stamp})"

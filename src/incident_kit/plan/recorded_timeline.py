@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from incident_kit.basics.times import format_iso
 from incident_kit.body.checklist import item_name
 from incident_kit.body.model import Incident
 from incident_kit.body.triage import QUESTIONS
@@ -24,10 +25,6 @@ from incident_kit.github.port import EventData
 MAX_ENTRIES = 300  # keeps the state block well inside GitHub's 65,536-character comment limit
 TRIAGE_LABELS = {key: label for key, label, _ in QUESTIONS}
 RECORD_LABELS = {"where-is-bug": "Where is the bug?", "first-aid": "First aid", "people-affected": "How many people"}
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def facts(
@@ -124,7 +121,7 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any], labels_of: dict[s
 
 
 def entry(change: Change, at: datetime, who: str | None) -> dict[str, Any]:
-    return {"t": iso(at), "who": who, "what": change.what, "k": change.kind, "key": change.key}
+    return {"t": format_iso(at), "who": who, "what": change.what, "k": change.kind, "key": change.key}
 
 
 META = ("labels", "assignees", "state")  # facts that are not in the body

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incident_kit.basics import markers
+from incident_kit.basics.limits import BODY_MAX
+from incident_kit.basics.times import format_utc
 from incident_kit.body.checklist import named, open_items_by_section
 from incident_kit.body.model import Decision, Incident, IssueContext, Phase
 from incident_kit.body.when import in_zones
@@ -25,7 +27,7 @@ from incident_kit.rules.evaluate import Evaluation
 from incident_kit.settings.config import Config
 
 MARKER = markers.STATUS
-MAX_BODY = 65_536  # GitHub's limit for issue and comment bodies (422 "Body is too long")
+MAX_BODY = BODY_MAX
 ICONS = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
 
 
@@ -115,7 +117,7 @@ def next_steps(ev: Evaluation, context: IssueContext, config: Config) -> list[st
         steps.append("Arrange the 2-hour postmortem: write its date under Datetime(UTC) and invite everyone concerned.")
     elif phase is Phase.POSTMORTEM_SCHEDULED:
         pm = inc.postmortem.start
-        steps.append(f"Hold the postmortem on {pm:%Y-%m-%d %H:%M} UTC." if pm else "Hold the postmortem.")
+        steps.append(f"Hold the postmortem on {format_utc(pm)}." if pm else "Hold the postmortem.")
     elif phase is Phase.IMPROVING:
         steps.append("Turn every action item into a tracked issue and finish them; the weekly check follows up.")
     elif phase is Phase.DONE:
@@ -175,8 +177,9 @@ def render_status(view: StatusView) -> str:
         told=_told(view.state),
         times_read=times_read(inc, view.config),
         team_zone=view.config.timezone,
+        status_marker=Markup(markers.STATUS),
         # Already safe inside an HTML comment (see state_json); escaping would break the JSON.
-        state_json=Markup(state_json(view.state)),
+        state_block=Markup(markers.state(state_json(view.state))),
     )
     return fit(text, view)
 
@@ -227,6 +230,6 @@ def fit(text: str, view: StatusView) -> str:
     """Keep the comment under GitHub's 65,536-character limit, whatever the issue holds."""
     if len(text) <= MAX_BODY:
         return text
-    tail = f"\n\n…(cut to fit GitHub's comment limit)\n<!-- incident-kit:state {state_json(view.state)} -->"
+    tail = f"\n\n…(cut to fit GitHub's comment limit)\n{markers.state(state_json(view.state))}"
     head_room = MAX_BODY - len(tail)
     return text[:head_room] + tail

@@ -17,10 +17,12 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from incident_kit.basics import markers
+from incident_kit.basics.limits import BODY_MAX
+from incident_kit.basics.times import format_iso, parse_iso
 from incident_kit.body.action_items import vague_phrase
 from incident_kit.body.checklist import is_done, item_name
 from incident_kit.body.model import Finding, Incident, IssueContext, ListItem, Phase, Severity
@@ -45,7 +47,6 @@ DIGEST_MARKER = markers.DIGEST
 DIGEST_TITLE = "Incident digest (incident-kit weekly check)"
 MAX_LISTED_ITEMS = 60  # a reminder lists this many boxes (and findings), then says how many more
 MAX_DIGEST_ROWS = 100  # rows per digest table, so the digest fits in one issue body
-MAX_BODY = 65_536  # GitHub's limit for issue and comment bodies (422 "Body is too long")
 TREND_MONTHS = 12
 # Our own reminder comment moves the issue's updated_at a moment after we read it.
 FACTS_SLACK = timedelta(seconds=10)
@@ -55,20 +56,6 @@ _TOPIC_NAMES = {
     "incident-mode": "Incident mode: how future incidents get first aid in half the time",
     "other": "Postmortem action items",
 }
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _zone(name: str) -> Any:
@@ -134,7 +121,7 @@ class WeeklyState:
     def to_json(self) -> dict[str, Any]:
         return {
             "v": STATE_VERSION,
-            "last_success": _iso(self.last_success) if self.last_success else None,
+            "last_success": format_iso(self.last_success) if self.last_success else None,
             "cursor": self.cursor,
             "reminded": {str(n): w for n, w in sorted(self.reminded.items())},
             "followups": {
@@ -144,12 +131,12 @@ class WeeklyState:
                     "text": f.text,
                     "state": f.state,
                     "recorded": f.recorded,
-                    "created": _iso(f.created_at) if f.created_at else None,
+                    "created": format_iso(f.created_at) if f.created_at else None,
                 }
                 for f in sorted(self.followups.values(), key=lambda f: f.number)
             },
             "facts": {
-                str(n): {"at": _iso(x.at), "f": sorted(x.fulfilled), "c": x.confirmed_by}
+                str(n): {"at": format_iso(x.at), "f": sorted(x.fulfilled), "c": x.confirmed_by}
                 for n, x in sorted(self.facts.items())
             },
             "digest": self.digest,
@@ -170,7 +157,7 @@ def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
         return WeeklyState(), f"the weekly state file is not valid JSON ({exc}); starting afresh"
     if not isinstance(raw, dict) or raw.get("v") != STATE_VERSION:
         return WeeklyState(), "the weekly state file has an unknown format; starting afresh"
-    state = WeeklyState(last_success=_time(raw.get("last_success")))
+    state = WeeklyState(last_success=parse_iso(raw.get("last_success")))
     cursor = raw.get("cursor")
     state.cursor = cursor if isinstance(cursor, int) and not isinstance(cursor, bool) else None
     for number, week in _dict(raw.get("reminded")).items():
@@ -189,10 +176,10 @@ def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
             text=str(entry.get("text") or ""),
             state="closed" if entry.get("state") == "closed" else "open",
             recorded=bool(entry.get("recorded")),
-            created_at=_time(entry.get("created")),
+            created_at=parse_iso(entry.get("created")),
         )
     for number, entry in _dict(raw.get("facts")).items():
-        at = _time(entry.get("at")) if isinstance(entry, dict) else None
+        at = parse_iso(entry.get("at")) if isinstance(entry, dict) else None
         if not str(number).isdigit() or at is None:
             continue
         fulfilled = entry.get("f") if isinstance(entry.get("f"), list) else []
@@ -317,7 +304,7 @@ def facts_from_status(state: dict[str, Any], incident: Incident) -> frozenset[st
         isinstance(invite, dict)
         and not invite.get("cancelled")
         and start is not None
-        and invite.get("start") == _iso(start)
+        and invite.get("start") == format_iso(start)
     ):
         out.add("invite")
     report = state.get("report")
@@ -466,7 +453,7 @@ def render_reminder(a: Assessment, week: str) -> str:
     if a.issue.state == "closed":
         age = "closed, " + age
     lines = [
-        f'{REMINDER_MARKER} {{"week": "{week}"}} -->',
+        markers.reminder(f'{{"week": "{week}"}}'),
         f"### 🔁 Weekly check, {week}: {', '.join(parts)}",
         "",
         f"{_mentions(a.owners) + ': t' if a.owners else 'T'}his incident was {age} and is in phase **{a.phase}**. "
@@ -513,17 +500,18 @@ def render_reminder(a: Assessment, week: str) -> str:
 
 def fit(text: str) -> str:
     """Cut at a line so GitHub takes the body (it refuses bodies over 65,536 characters)."""
-    if len(text) <= MAX_BODY:
+    if len(text) <= BODY_MAX:
         return text
     tail = "\n…(cut to fit GitHub's limit)\n"
-    return text[: text.rfind("\n", 0, MAX_BODY - len(tail))] + tail
+    return text[: text.rfind("\n", 0, BODY_MAX - len(tail))] + tail
 
 
 def render_done(a: Assessment) -> str:
     closed = [f"#{f.number}" for f in a.followups]
     tail = f" and every follow-up issue ({', '.join(closed)}) is closed" if closed else ""
+    done = markers.reminder('{"done": true}')
     return (
-        f'{REMINDER_MARKER} {{"done": true}} -->\n'
+        f"{done}\n"
         f"### ✅ Weekly check: every box is done{tail}\n\n"
         "Closing this incident as completed. Thank you for seeing it through!\n"
     )

@@ -39,10 +39,13 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from incident_kit.basics.attachment_urls import is_attachment_image, is_attachment_video
+from incident_kit.basics.roles import ROLE_ORDER
+from incident_kit.basics.times import format_utc, to_utc
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 
@@ -345,40 +348,6 @@ def _image_sources(fragment: str) -> Iterator[str]:
 
 # --------------------------------------------------------------------------- images
 
-_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_GITHUB_ASSET = re.compile(rf"^/(?:user-attachments/assets/{_UUID}|[^/]+/[^/]+/assets/\d+/{_UUID})/?$")
-_VIDEO_SUFFIX = re.compile(r"\.(?:mp4|mov|webm)$", re.I)
-
-
-def _attachment_image(url: str) -> bool:
-    """Is ``url`` one of GitHub's attachment or image-proxy URLs (https only)?"""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or parts.username or parts.password or parts.port not in (None, 443):
-        return False
-    if _VIDEO_SUFFIX.search(parts.path):
-        return False
-    if host == "github.com":
-        return bool(_GITHUB_ASSET.match(parts.path))
-    # user-images, private-user-images, camo and the other GitHub content hosts.
-    return host.endswith(".githubusercontent.com")
-
-
-def _video_link(url: str) -> bool:
-    """A link GitHub would play as a video: an attachment URL not written as an image."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    if host == "github.com" and _GITHUB_ASSET.match(parts.path):
-        return True
-    return host.endswith("githubusercontent.com") and bool(_VIDEO_SUFFIX.search(parts.path))
-
-
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -474,7 +443,7 @@ def _finish(fragment: str, images: _Images) -> str:
         inner = m.group(2)
         if not href:
             return f"<span>{inner}</span>"
-        video = '<span class="tag">[video]</span> ' if _video_link(href) else ""
+        video = '<span class="tag">[video]</span> ' if is_attachment_video(href) else ""
         return f'{video}<a href="{html.escape(href)}">{inner}</a>{_link_suffix(href, inner)}'
 
     def video(m: re.Match[str]) -> str:
@@ -563,20 +532,13 @@ def image_urls(inp: ReportInput) -> list[str]:
     seen: dict[str, None] = {}
     for text in (inp.body, *(c.body for c in inp.comments)):
         for src in _image_sources(_markdown_html(text)):
-            if _attachment_image(src):
+            if is_attachment_image(src):
                 seen.setdefault(src)
     return list(seen)
 
 
 def _utc(when: datetime | None) -> str:
-    if when is None:
-        return ""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # GitHub's times are UTC
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-_ROLES = ("investigator", "communicator", "recorder")
+    return format_utc(when) if when is not None else ""
 
 
 @functools.cache
@@ -603,8 +565,8 @@ def _document(inp: ReportInput, images: _Images, plain: bool) -> str:
         return Markup(_finish(_markdown_html(markdown), images))
 
     # The three roles always show (empty ones say so); any other key follows.
-    roles = [(key, tuple(inp.roles.get(key, ()))) for key in _ROLES]
-    roles += [(k, tuple(v)) for k, v in sorted(inp.roles.items()) if k not in _ROLES]
+    roles = [(key, tuple(inp.roles.get(key, ()))) for key in ROLE_ORDER]
+    roles += [(k, tuple(v)) for k, v in sorted(inp.roles.items()) if k not in ROLE_ORDER]
     page = _template().render(
         inp=inp,
         roles=roles,
@@ -810,8 +772,7 @@ def report_path(template: str, created_at: datetime, number: int, title: str) ->
     title, see ``_slug``). Only the slug comes from the issue, and it cannot leave
     the folder the template names.
     """
-    when = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
-    when = when.astimezone(UTC)
+    when = to_utc(created_at)
     values = {
         "year": f"{when.year:04d}",
         "month": f"{when.month:02d}",

@@ -9,13 +9,14 @@ triage declared not to be an incident is ``not-incident``.
 
 from __future__ import annotations
 
+from incident_kit.basics.roles import ROLE_ORDER
 from incident_kit.body.checklist import all_checked, is_done, named
 from incident_kit.body.model import Decision, Incident, IssueContext, Phase
 from incident_kit.settings.config import Labels
 
 
 def roles_complete(incident: Incident) -> bool:
-    inv, com, rec = (incident.role(k) for k in ("investigator", "communicator", "recorder"))
+    inv, com, rec = (incident.role(k) for k in ROLE_ORDER)
     return bool(inv.handles) and len(com.handles) == 1 and len(rec.handles) == 1
 
 
