@@ -672,14 +672,15 @@ def test_pacer_keeps_content_writes_under_githubs_secondary_limit() -> None:
 
 
 def test_reminder_and_digest_fit_in_one_github_body(blank: str) -> None:
-    from incident_kit.plan.weekly import MAX_BODY, render_digest, render_reminder
+    from incident_kit.basics.limits import BODY_MAX
+    from incident_kit.plan.weekly import render_digest, render_reminder
 
     many = blank + "\n## More\n" + "\n".join(f"- [ ] extra box {k} @someone #12 " + "x" * 150 for k in range(3000))
     cfg = Config()
     big = issue(many)
     a = assess(big, read_incident(big, cfg), cfg, MONDAY)
     text = render_reminder(a, "2026-W49")
-    assert len(text) <= MAX_BODY and "…and " in text and "@someone" not in text
+    assert len(text) <= BODY_MAX and "…and " in text and "@someone" not in text
     crowd = [
         assess(i, read_incident(i, cfg), cfg, MONDAY)
         for i in (
@@ -688,7 +689,7 @@ def test_reminder_and_digest_fit_in_one_github_body(blank: str) -> None:
         )
     ]
     digest = render_digest(crowd, [], {}, week="2026-W49", now=MONDAY, config=cfg)
-    assert len(digest) <= MAX_BODY and "…and 299 more" in digest
+    assert len(digest) <= BODY_MAX and "…and 299 more" in digest
 
 
 def test_digest_shows_time_to_first_aid_and_the_team_target(fake: FakeGitHub, blank: str, tmp_path: Path) -> None:
