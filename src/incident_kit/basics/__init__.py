@@ -1,1 +1,6 @@
-"""The lowest layer: small facts every other layer shares (markers, limits, time). Imports nothing of ours."""
+"""The lowest layer: small facts every other layer shares, each in one module. Imports nothing of ours.
+
+``times`` (ISO times in and out, always aware UTC), ``markers`` (the hidden HTML markers),
+``limits`` (GitHub's body limit and page size), ``attachment_urls`` (GitHub's upload URL
+forms and hosts) and ``roles`` (the role order and names).
+"""
