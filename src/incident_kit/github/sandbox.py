@@ -171,13 +171,18 @@ class LocalRepository:
     def default_branch(self) -> str:
         return str(self._load()["default_branch"])
 
+    def _branch(self, data: dict[str, Any], branch: str | None) -> tuple[str, dict[str, Any]]:
+        """The branch's name (the default when None) and its files; NotFound, as GitHub answers, when it is missing."""
+        name = branch or str(data["default_branch"])
+        files = data["files"].get(name)
+        if files is None:
+            raise NotFound(f"branch '{name}' does not exist in {self.full_name}")
+        return name, files
+
     def get_file(self, path: str, branch: str | None = None) -> FileData | None:
         self.stats.reads += 1
         data = self._load()
-        branch = branch or str(data["default_branch"])
-        files = data["files"].get(branch)
-        if files is None:
-            raise NotFound(f"branch '{branch}' does not exist in {self.full_name}")
+        branch, files = self._branch(data, branch)
         entry = files.get(path)
         if entry is None:
             return None
@@ -277,10 +282,7 @@ class LocalRepository:
     def put_file(self, path: str, content: bytes, message: str, branch: str | None, sha: str | None) -> CommitResult:
         self.stats.writes += 1
         data = self._load()
-        branch = branch or str(data["default_branch"])
-        files = data["files"].get(branch)
-        if files is None:
-            raise NotFound(f"branch '{branch}' does not exist in {self.full_name}")
+        branch, files = self._branch(data, branch)
         current = files.get(path)
         if current is not None and sha is None:
             raise PortError(f'"sha" wasn\'t supplied for {path}')
