@@ -29,7 +29,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from incident_kit.basics.times import format_iso as iso
 from incident_kit.plan.messages import (
     EMAIL,
     SLACK,

@@ -373,9 +373,9 @@ class _Apply:
                 self.notes.append(f"Dry run: would send {action.describe()}")
         if not go:
             return
-        from incident_kit.plan.messages import iso
+        from incident_kit.basics.times import format_iso
 
-        stamp = iso(self.now)
+        stamp = format_iso(self.now)
         # One message at a time, so a run that dies leaves at most one message in doubt: the write
         # that records a delivery also carries the claim of the next message.
         self.claims = (*self.claims, self._claim(go[0], stamp))

@@ -19,7 +19,8 @@ STATUS = f"{PREFIX}status{END}"  # the bot's one status comment per issue
 DIGEST = f"{PREFIX}digest{END}"  # the weekly digest issue
 REMINDER_PREFIX = f"{PREFIX}weekly"  # a weekly reminder comment: {"week": "2026-W49"} or {"done": true}
 FOLLOWUP_PREFIX = f"{PREFIX}followup "  # a follow-up issue: {"incident": N, "key": "..."}
-STATE_PREFIX = f"{PREFIX}state "  # the bot's state at the end of its status comment
+STATE_NAME = "incident-kit:state"  # also how a damaged state block is still recognised
+STATE_PREFIX = f"<!-- {STATE_NAME} "  # the bot's state at the end of its status comment
 
 # The JSON payload of a follow-up marker (one line, no tags inside) and of the state block (may span lines).
 FOLLOWUP_PAYLOAD = re.compile(re.escape(FOLLOWUP_PREFIX) + r"(\{[^<>]*?\})" + re.escape(END))

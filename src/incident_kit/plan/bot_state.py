@@ -22,12 +22,13 @@ plan hold every message that would now go out as "may have been sent" instead.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from incident_kit.basics import markers
+
 FORMAT = 2
-STATE_BLOCK = re.compile(r"<!-- incident-kit:state (\{.*?\}) -->", re.S)
+STATE_BLOCK = markers.STATE_PAYLOAD
 UNKNOWN_RUN = "unknown"  # the claimant of a message that may have gone before the record was lost
 
 # The keys this version reads; anything else is kept as written (a newer version's field).
@@ -111,7 +112,7 @@ def load(body: str | None) -> BotState:
         return BotState()
     m = STATE_BLOCK.search(body)
     if not m:
-        if "incident-kit:state" in body:
+        if markers.STATE_NAME in body:
             return _lost("the state block of this comment is damaged")
         return BotState()
     try:

@@ -27,7 +27,7 @@ from email.utils import formatdate
 from typing import Any
 
 from incident_kit.basics.roles import ROLE_NAMES, ROLE_ORDER
-from incident_kit.basics.times import parse_iso
+from incident_kit.basics.times import format_iso, parse_iso
 from incident_kit.plan.invite import clean
 from incident_kit.settings.config import EmailSettings, NotifySettings
 
@@ -168,14 +168,14 @@ def record_delivery(
     previous = channel.get(message.key)
     before: dict[str, Any] = previous if isinstance(previous, dict) else {}
     got = list(dict.fromkeys([*(before.get("to") or []), *delivered]))
-    entry: dict[str, Any] = {"t": iso(now), "w": message.what, "to": got}
+    entry: dict[str, Any] = {"t": format_iso(now), "w": message.what, "to": got}
     for name, value in message.keep:
         entry[name] = before.get(name, value)  # a retry does not rewrite what went first
     if refused:
         entry["retry"] = refused
     channel[message.key] = entry
     for key in message.covers:
-        channel[key] = {"t": iso(now), "w": message.what, "to": got, "in": message.key}
+        channel[key] = {"t": format_iso(now), "w": message.what, "to": got, "in": message.key}
     return out
 
 

@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
 
+from incident_kit.basics.times import format_iso, format_utc, parse_iso
 from incident_kit.body.model import Finding, Phase, Severity
 from incident_kit.github.port import TRUSTED_PERMISSIONS
 from incident_kit.plan.actions import (
@@ -324,9 +325,7 @@ def _plan_messages(
         if stored.claim_for(message.channel, message.key) is not None:
             continue  # claimed by a run that has not recorded it: never sent blindly
         if stored.record_lost:
-            held.append(
-                Claim(message.channel, message.key, UNKNOWN_RUN, snap.now.strftime("%Y-%m-%dT%H:%M:%SZ"), message.what)
-            )
+            held.append(Claim(message.channel, message.key, UNKNOWN_RUN, format_iso(snap.now), message.what))
             continue
         needs: list[str] = []
         attach = ""
@@ -448,10 +447,11 @@ def _renderer(
 
 def _held_line(claim: Claim) -> str:
     channel = "Slack" if claim.channel == "slack" else "E-mail"
+    at = parse_iso(claim.at)
     why = (
         "the record of what was sent was lost"
         if claim.run == UNKNOWN_RUN
-        else f"a run claimed it at {claim.at[:16].replace('T', ' ')} UTC and did not record the delivery"
+        else f"a run claimed it at {format_utc(at) if at else claim.at} and did not record the delivery"
     )
     return (
         f"{channel}: {claim.what or claim.key} may not have been delivered ({why}); it is not sent again by itself. "
