@@ -31,6 +31,10 @@ Deliberate choices where GitHub is ambiguous or the fake simplifies:
   Issue create/PATCH with an unassignable login -> 422; POST .../assignees drops it.
 * No authorization beyond a valid token: any token may write (only private repos
   are hidden from non-collaborators).  Anonymous reads work, anonymous writes 401.
+  A token added with ``permissions`` (``{"issues": "write", "contents": "none"}``,
+  like a workflow's ``GITHUB_TOKEN``) is held to them: a write, or a read on a
+  private repository, beyond its grant answers 403 "Resource not accessible by
+  integration"; reads of a public repository need no grant.
 * Labels unknown to the repo are created (colour ``ededed``) when applied to an issue.
 * ``x-ratelimit-*`` headers on every answer; each request spends one unit except
   ``GET /rate_limit``; past zero the fake answers 403 "API rate limit exceeded".
@@ -482,6 +486,7 @@ class FakeGitHub:
         self._seq = itertools.count(1)
         self._users: dict[str, _User] = {}
         self._tokens: dict[str, str] = {}
+        self._token_permissions: dict[str, dict[str, str]] = {}
         self._repos: dict[str, _Repo] = {}
         self._now: datetime | None = None
         self._log: list[LoggedRequest] = []
@@ -641,11 +646,16 @@ class FakeGitHub:
                 self._users[login.casefold()] = user
             return self._user_json(user)
 
-    def add_token(self, token: str, login: str) -> None:
-        """Let ``Authorization: token <token>`` (or Bearer) act as ``login``."""
+    def add_token(self, token: str, login: str, permissions: dict[str, str] | None = None) -> None:
+        """Let ``Authorization: token <token>`` (or Bearer) act as ``login``; with ``permissions``
+        (resource -> none/read/write; resources: issues, contents) only within them."""
         with self._lock:
             self.add_user(login)
             self._tokens[token] = login
+            if permissions is None:
+                self._token_permissions.pop(token, None)
+            else:
+                self._token_permissions[token] = dict(permissions)
 
     def add_repo(
         self,
@@ -1432,10 +1442,33 @@ class FakeGitHub:
                         raise _not_found()
                 if method not in ("GET", "HEAD") and actor is None:
                     raise ApiError(401, "Requires authentication")
+                if repo is not None:
+                    self._check_grant(headers, method, path, repo)
                 return handler(_Ctx(method, path, params, query, body, actor, repo))
             raise _not_found()
         except ApiError as err:
             return _Response(err.status, err.body(), dict(err.headers))
+
+    def _check_grant(self, headers: dict[str, str], method: str, path: str, repo: _Repo) -> None:
+        """A token with job permissions may do only what they grant (GitHub Apps' 403)."""
+        value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        grants = self._token_permissions.get(value.partition(" ")[2].strip())
+        if grants is None:
+            return
+        resource = "contents" if "/contents" in path else "issues" if re.search(r"/(issues|labels)", path) else ""
+        if not resource:
+            return  # metadata (the repository, collaborators): always readable
+        reading = method in ("GET", "HEAD")
+        if reading and not repo.private:
+            return
+        have = grants.get(resource, "none")
+        if have == "write" or (reading and have == "read"):
+            return
+        raise ApiError(
+            403,
+            "Resource not accessible by integration",
+            doc=f"{DOCS}/{'repos/contents' if resource == 'contents' else 'issues/issues'}",
+        )
 
     def _authenticate(self, headers: dict[str, str]) -> str | None:
         value = next((v for k, v in headers.items() if k.lower() == "authorization"), None)

@@ -102,6 +102,7 @@ def main(
         config = load_settings(env, repo)
     except ConfigError as exc:
         gha.annotation("error", "incident-kit settings", str(exc))
+        gha.append_summary(env.summary_path, f"### incident-kit: #{number}\n\nSettings error: {_md(str(exc))}\n")
         return 1
     budget = Budget(limit=env.max_writes, dry_run=env.dry_run)
     try:
@@ -126,7 +127,8 @@ def main(
         )
     except PortError as exc:
         gha.annotation("error", "incident-kit GitHub API", str(exc))
-        gha.append_summary(env.summary_path, f"### incident-kit\n\nGitHub API error on #{number}: {exc}\n")
+        notes = "".join(f"- {note}\n" for note in repo.stats.notes)
+        gha.append_summary(env.summary_path, f"### incident-kit\n\nGitHub API error on #{number}: {exc}\n\n{notes}")
         return 1
     return report(env, repo, outcome, budget)
 

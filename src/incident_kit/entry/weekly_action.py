@@ -61,6 +61,7 @@ def run_action(env: gha.ActionEnv, repo: Repository | None = None, now: datetime
         config = load_settings(env, repo)
     except ConfigError as exc:
         gha.annotation("error", "incident-kit settings", str(exc))
+        gha.append_summary(env.summary_path, f"### incident-kit weekly check\n\nSettings error: {_md(str(exc))}\n")
         return 1
     try:
         report = scan(

@@ -79,6 +79,7 @@ class RequestStats:
     rate_remaining: int | None = None
     rate_limit: int | None = None
     waited_seconds: float = 0.0
+    retries: int = 0  # requests sent again after a rate limit, a server error or a dropped line
     notes: list[str] = field(default_factory=list)
 
 

@@ -40,7 +40,7 @@ from incident_kit.github.port import (
     RequestStats,
     TooManyRetries,
 )
-from incident_kit.github.retry import backoff, is_rate_limited, rate_limit_wait
+from incident_kit.github.retry import RetryLimits, backoff, give_up, is_rate_limited, rate_limit_wait
 
 T = TypeVar("T")
 
@@ -61,13 +61,14 @@ class GitHubRepository:
         api_url: str = "https://api.github.com",
         bot_login: str = "github-actions[bot]",
         max_wait: float = 300.0,
+        limits: RetryLimits | None = None,
         timeout: float = 20.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.full_name = full_name
         self.bot_login = bot_login
         self.stats = RequestStats()
-        self._max_wait = max_wait
+        self._limits = limits or RetryLimits(wait=max_wait)
         self._sleep = sleep
         self._gh = Github(
             base_url=api_url.rstrip("/"),
@@ -132,14 +133,22 @@ class GitHubRepository:
                 found = recover()
                 if found is not None:
                     return found
-            if self.stats.waited_seconds + wait > self._max_wait:
+            stop = give_up(
+                self._limits,
+                attempt=attempt,
+                run_retries=self.stats.retries,
+                waited=self.stats.waited_seconds,
+                wait=wait,
+            )
+            if stop is not None:
                 raise TooManyRetries(
-                    f"{what}: GitHub kept failing ({message}); gave up after waiting "
-                    f"{self.stats.waited_seconds:.0f} s. Re-run the workflow later; nothing was lost."
+                    f"{what}: GitHub kept failing ({message}); {stop}. Re-run the workflow later; "
+                    "what was done is kept and the next run carries on from there."
                 )
             self.stats.notes.append(f"{what}: {message}; retrying in {wait:.1f} s")
             self._sleep(wait)
             self.stats.waited_seconds += wait
+            self.stats.retries += 1
             attempt += 1
 
     def _note_rate(self) -> None:

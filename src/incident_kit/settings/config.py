@@ -496,7 +496,46 @@ def load_config(path: str | None) -> Config:
             return Config()
         raise ConfigError(f"{path}: no such file; pass --config with the path of your incident-kit.yml")
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc}); it must be a UTF-8 YAML file") from None
-    return parse_config(text, str(path))
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc}); it must be a UTF-8 YAML file") from None
+    return parse_config(decode_settings(data, str(path)), str(path))
+
+
+# Encodings a settings file saved by mistake is likely in, tried in this order (teams write Japanese).
+_LIKELY_ENCODINGS = (("cp932", "Shift_JIS"), ("euc_jp", "EUC-JP"), ("gb18030", "GBK"), ("cp1252", "Windows-1252"))
+
+
+def decode_settings(data: bytes, source: str = DEFAULT_PATH) -> str:
+    """The settings file's text; anything but UTF-8 text is a :class:`ConfigError` that names the fix.
+
+    Read as anything else, a Shift_JIS file turns into labels of replacement characters
+    without a word, so the bytes are checked here and never decoded with ``errors="replace"``.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{source}: the file is saved as UTF-16; save it as UTF-8 (without BOM) instead")
+    if b"\x00" in data:
+        raise ConfigError(f"{source}: the file holds binary data, not text; it must be a YAML text file saved as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        scored = [(_readable(data, codec), -i, name) for i, (codec, name) in enumerate(_LIKELY_ENCODINGS)]
+        fits = [(score, order, name) for score, order, name in scored if score is not None]
+        guess = max(fits)[2] if fits else None
+        looks = f" (it looks like {guess})" if guess else ""
+        raise ConfigError(
+            f"{source}:{line}: the file is not UTF-8{looks}; save it as UTF-8, e.g. in VS Code with "
+            "'Save with Encoding' > UTF-8"
+        ) from None
+
+
+def _readable(data: bytes, codec: str) -> int | None:
+    """How much reads as CJK words under ``codec`` (None: not that codec at all). Short Japanese
+    text decodes as both Shift_JIS and EUC-JP; read the wrong way it turns into half-width kana."""
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    words = sum(1 for c in text if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff")
+    return words - sum(1 for c in text if "\uff61" <= c <= "\uff9f")
