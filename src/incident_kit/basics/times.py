@@ -46,6 +46,17 @@ def parse_iso(value: object) -> datetime | None:
         return None
 
 
+# The years a stored or written time may have. The bot's state can be edited by hand, and a year 1
+# or 9999 would overflow "start + 2 hours", "since - 1 day" or a display zone west of UTC.
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
+
+def parse_stored(value: object) -> datetime | None:
+    """:func:`parse_iso`, and ``None`` too for a year outside FIRST_YEAR..LAST_YEAR."""
+    moment = parse_iso(value)
+    return moment if moment is not None and FIRST_YEAR <= moment.year <= LAST_YEAR else None
+
+
 def require_iso(value: str, what: str) -> datetime:
     """An ISO 8601 time as aware UTC, or a ValueError that says what was wrong and what to write."""
     moment = parse_iso(value)

@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
+from incident_kit.basics.times import FIRST_YEAR, LAST_YEAR
+
 # Abbreviations with one meaning in practice, as offsets from UTC in hours.
 ZONES: dict[str, float] = {
     "UTC": 0,
@@ -188,6 +190,10 @@ def _hour(m: re.Match[str]) -> tuple[int, int] | None:
     return hour, minute
 
 
+# The years a written stamp may have. Python's datetime ends at 0001 and 9999: a postmortem on
+# 9999-12-31 23:00 would end past it, and 0001-01-01 shown in any zone west of UTC falls before it.
+
+
 def _nearest(month: int, day: int, hour: int, minute: int, zone: tzinfo, reference: datetime) -> datetime:
     """The moment for a yearless date in ``zone``, in the year closest to ``reference``."""
     candidates = []
@@ -248,6 +254,10 @@ def read_time(
     except ValueError:
         return ReadTime(
             None, rest, f"'{written}' is not a real date and time (dates are month first: MM/DD)", written, zone_text
+        )
+    if not FIRST_YEAR <= local.year <= LAST_YEAR:
+        return ReadTime(
+            None, rest, f"the year {local.year} is out of range (write one from {FIRST_YEAR} to {LAST_YEAR})", written
         )
     return ReadTime(local.astimezone(UTC), rest, None, written, zone_text, local)
 

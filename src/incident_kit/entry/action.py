@@ -33,8 +33,8 @@ def issue_number(env: gha.ActionEnv, payload: dict[str, Any]) -> int | None:
     if isinstance(issue, dict) and isinstance(issue.get("number"), int):
         return int(issue["number"])
     inputs = payload.get("inputs")
-    if isinstance(inputs, dict) and str(inputs.get("issue-number") or "").strip().isdigit():
-        return int(str(inputs["issue-number"]).strip())
+    if isinstance(inputs, dict):
+        return gha.whole_number(str(inputs.get("issue-number") or "").strip().lstrip("#"))
     return None
 
 

@@ -55,6 +55,18 @@ def _bool_input(name: str, value: str) -> bool:
     raise InputError(f"input '{name}' must be true or false, not {value!r}")
 
 
+_WHOLE = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number when it is 1-9 ASCII digits, else None.
+
+    Not ``str.isdigit``: that accepts ``²`` and ``①``, which ``int()`` then refuses with a
+    traceback (and full-width digits, which a reader of the log would not recognise).
+    """
+    return int(text) if _WHOLE.fullmatch(text) else None
+
+
 def read_env(environ: Mapping[str, str] | None = None) -> ActionEnv:
     env = os.environ if environ is None else environ
 
@@ -65,11 +77,15 @@ def read_env(environ: Mapping[str, str] | None = None) -> ActionEnv:
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
         raise InputError("GITHUB_REPOSITORY is not set to owner/name: run incident-kit inside a GitHub Actions job")
     max_writes_text = get("INCIDENT_KIT_MAX_WRITES", "50").strip()
-    if not max_writes_text.isdigit():
-        raise InputError(f"input 'max-writes' must be a whole number (0 or more), not {max_writes_text!r}")
+    if whole_number(max_writes_text) is None:
+        raise InputError(
+            f"input 'max-writes' must be a whole number (0 or more) in the digits 0-9, not {max_writes_text!r}"
+        )
     number_text = get("INCIDENT_KIT_ISSUE_NUMBER").strip().lstrip("#")
-    if number_text and not number_text.isdigit():
-        raise InputError(f"input 'issue-number' must be an issue number such as 12, not {number_text!r}")
+    if number_text and whole_number(number_text) is None:
+        raise InputError(
+            f"input 'issue-number' must be an issue number in the digits 0-9 such as 12, not {number_text!r}"
+        )
     part = get("INCIDENT_KIT_PART", "all").strip()
     if part not in PARTS:
         raise InputError(f"INCIDENT_KIT_PART must be one of {', '.join(PARTS)}, not {part!r}")
@@ -85,7 +101,7 @@ def read_env(environ: Mapping[str, str] | None = None) -> ActionEnv:
         token=get("INCIDENT_KIT_TOKEN"),
         config=get("INCIDENT_KIT_CONFIG", ".github/incident-kit.yml").strip(),
         dry_run=_bool_input("dry-run", get("INCIDENT_KIT_DRY_RUN", "false")),
-        max_writes=int(max_writes_text),
+        max_writes=int(max_writes_text),  # checked above: ASCII digits only
         bot_login=get("INCIDENT_KIT_BOT_LOGIN", "github-actions[bot]").strip(),
         issue_number=int(number_text) if number_text else None,
         part=part,

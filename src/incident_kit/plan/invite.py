@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from incident_kit.basics.times import format_iso, format_iso_basic, format_utc, parse_iso, to_utc
+from incident_kit.basics.times import format_iso, format_iso_basic, format_utc, parse_iso, parse_stored, to_utc
 from incident_kit.body.model import Incident, Phase
 from incident_kit.body.roles import address_of
 from incident_kit.body.when import in_zones as in_zones  # re-exported: callers import it from here
@@ -146,6 +146,11 @@ def next_sequence(state: dict[str, Any], fp: str, now: datetime) -> tuple[int, d
     seq = int(previous.get("seq", -1)) + 1 if previous else 0
     stamp = now.replace(microsecond=0)
     return seq, stamp, {"seq": seq, "fp": fp, "stamp": format_iso(stamp)}
+
+
+def _parse(value: Any) -> datetime | None:
+    # The bot's state can be edited by hand: a year the body could not hold is not trusted either.
+    return parse_stored(value)
 
 
 def description(invite: Invite) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from incident_kit.basics import markers
 from incident_kit.basics.limits import BODY_MAX
-from incident_kit.basics.times import format_iso, parse_iso
+from incident_kit.basics.times import format_iso, parse_stored
 from incident_kit.body.action_items import vague_phrase
 from incident_kit.body.checklist import is_done, item_name
 from incident_kit.body.model import Finding, Incident, IssueContext, ListItem, Phase, Severity
@@ -147,6 +147,11 @@ class WeeklyState:
         return (json.dumps(self.to_json(), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+# An issue number as the state file writes it. Not str.isdigit(): "²" and "①" pass that and then
+# crash int(); a key like that means the file was edited by hand, and the entry is dropped.
+_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
 def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
     """The state from the committed file; a missing or unreadable one starts afresh (and says why)."""
     if data is None:
@@ -157,14 +162,14 @@ def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
         return WeeklyState(), f"the weekly state file is not valid JSON ({exc}); starting afresh"
     if not isinstance(raw, dict) or raw.get("v") != STATE_VERSION:
         return WeeklyState(), "the weekly state file has an unknown format; starting afresh"
-    state = WeeklyState(last_success=parse_iso(raw.get("last_success")))
+    state = WeeklyState(last_success=parse_stored(raw.get("last_success")))
     cursor = raw.get("cursor")
     state.cursor = cursor if isinstance(cursor, int) and not isinstance(cursor, bool) else None
     for number, week in _dict(raw.get("reminded")).items():
-        if str(number).isdigit() and isinstance(week, str):
+        if _NUMBER.fullmatch(str(number)) and isinstance(week, str):
             state.reminded[int(number)] = week
     for number, entry in _dict(raw.get("followups")).items():
-        if not str(number).isdigit() or not isinstance(entry, dict):
+        if not _NUMBER.fullmatch(str(number)) or not isinstance(entry, dict):
             continue
         incident, key = entry.get("incident"), entry.get("key")
         if not isinstance(incident, int) or not isinstance(key, str):
@@ -176,11 +181,11 @@ def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
             text=str(entry.get("text") or ""),
             state="closed" if entry.get("state") == "closed" else "open",
             recorded=bool(entry.get("recorded")),
-            created_at=parse_iso(entry.get("created")),
+            created_at=parse_stored(entry.get("created")),
         )
     for number, entry in _dict(raw.get("facts")).items():
-        at = parse_iso(entry.get("at")) if isinstance(entry, dict) else None
-        if not str(number).isdigit() or at is None:
+        at = parse_stored(entry.get("at")) if isinstance(entry, dict) else None
+        if not _NUMBER.fullmatch(str(number)) or at is None:
             continue
         fulfilled = entry.get("f") if isinstance(entry.get("f"), list) else []
         confirmed = entry.get("c")
@@ -190,8 +195,13 @@ def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
     digest = raw.get("digest")
     state.digest = digest if isinstance(digest, int) and not isinstance(digest, bool) else None
     for month, numbers in _dict(raw.get("trend")).items():
-        if re.fullmatch(r"\d{4}-\d{2}", str(month)) and isinstance(numbers, list):
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}", str(month)) and isinstance(numbers, list):
             state.trend[str(month)] = [n for n in numbers if isinstance(n, int)]
+    odd = [
+        str(k) for part in ("reminded", "followups", "facts") for k in _dict(raw.get(part)) if not _NUMBER.fullmatch(k)
+    ]
+    if odd:
+        return state, f"the weekly state file has {len(odd)} entries without an issue number ({odd[0]!r}); ignored them"
     return state, None
 
 

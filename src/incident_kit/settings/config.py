@@ -145,7 +145,12 @@ Parser = Callable[[yaml.Node], Any]
 def _scalar(node: yaml.Node) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise _Bad("a single value", node)
-    return _constructor.construct_object(node, deep=True)
+    try:
+        return _constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        # An explicit tag that does not fit its text (`!!int abc`, `!!timestamp 2026-13-45`,
+        # `!!python/object ...`): a wrong value like any other, not a crash.
+        raise _Bad("a plain value (without a !! tag that does not fit it)", node) from None
 
 
 def _str(node: yaml.Node) -> str:
@@ -283,9 +288,37 @@ def _map(key: Parser, value: Parser) -> Parser:
 
 def _path_template(node: yaml.Node) -> str:
     value = _str(node)
-    if value.startswith("/") or ".." in value.split("/") or value.startswith(".github/workflows"):
-        raise _Bad("a relative path inside the repository (no leading /, no ..)", node)
+    parts = value.split("/")
+    if (
+        value.startswith("/")
+        or value.startswith(".github/workflows")
+        or "\\" in value
+        or any(part in ("", ".", "..") for part in parts)
+        or any(not c.isprintable() for c in value)
+    ):
+        raise _Bad("a relative path inside the repository (no leading /, no .., no empty folder, a file name)", node)
     return value
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _filled_path(*fields: str) -> Parser:
+    """A path template whose only ``{...}`` are ``fields``: caught here, at load, rather than as a
+    KeyError or ValueError when the first invite or report is committed."""
+    names = ["{" + f + "}" for f in fields]
+    allowed = ", ".join(names[:-1]) + " and " + names[-1]
+
+    def parse(node: yaml.Node) -> str:
+        value = _path_template(node)
+        unknown = [m.group(0) for m in _PLACEHOLDER.finditer(value) if m.group(1) not in fields]
+        if unknown:
+            raise _Bad(f"a path whose placeholders are {allowed} ({unknown[0]} is not one)", node)
+        if "{" in _PLACEHOLDER.sub("", value) or "}" in _PLACEHOLDER.sub("", value):
+            raise _Bad(f"a path whose only braces are its placeholders {allowed} (a {{ or }} is left open)", node)
+        return value
+
+    return parse
 
 
 # ---------------------------------------------------------------- schema
@@ -303,14 +336,17 @@ _VIDEO: _Schema = {
     "mode": ("mode", _choice("require", "warn", "off")),
     "allowed-hosts": ("hosts", _list(_host)),
 }
-_REPORT: _Schema = {"path": ("path", _path_template), "branch": ("branch", _text)}
+_REPORT: _Schema = {
+    "path": ("path", _filled_path("year", "month", "day", "number", "slug")),  # render.pdf.report_path fills these
+    "branch": ("branch", _text),
+}
 _POSTMORTEM: _Schema = {
     "propose": ("propose", _bool),
     "hour": ("hour", _int_range(0, 23)),
     "within-days": ("within_days", _int_range(1, 30)),
     "holidays": ("holidays", _list(_date)),
     "organizer": ("organizer", _email),
-    "ics-path": ("ics_path", _path_template),
+    "ics-path": ("ics_path", _filled_path("year", "number")),  # plan.invite.ics_path fills these
 }
 _WEEKLY: _Schema = {
     "close-when-done": ("close_when_done", _bool),
@@ -411,10 +447,44 @@ def _build(node: yaml.Node, cls: type, schema: _Schema, where: str, source: str)
     return cls(**values)
 
 
+MAX_DEPTH = 20  # the settings nest four levels; this leaves room and keeps far from Python's recursion limit
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing nesting deeper than MAX_DEPTH while it composes: PyYAML composes
+    recursively, so a 5,000-deep list would otherwise end in a RecursionError."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)  # type: ignore[no-untyped-call, no-any-return]
+        finally:
+            self._depth -= 1
+
+
 def parse_config(text: str, source: str = DEFAULT_PATH) -> Config:
     """Validate a config file's text. An empty file means every default."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except _TooDeep as deep:
+        raise ConfigError(
+            f"{source}:{deep.line}: lists or mappings nested more than {MAX_DEPTH} levels deep; "
+            "the settings need four at most"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
