@@ -19,8 +19,8 @@ from ghenv import BOT, REPO, issue_payload, job, team_repo
 from helpers import VIDEO, check
 
 from incident_kit.body import edits
-from incident_kit.body.parse import parse_incident
 from incident_kit.body.model import Phase
+from incident_kit.body.parse import parse_incident
 from incident_kit.entry import action as runner
 from incident_kit.entry import cli, gha
 from incident_kit.plan.invite import plan_invite

@@ -147,9 +147,11 @@ def _scalar(node: yaml.Node) -> Any:
         raise _Bad("a single value", node)
     try:
         return _constructor.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+    except Exception:
         # An explicit tag that does not fit its text (`!!int abc`, `!!timestamp 2026-13-45`,
-        # `!!python/object ...`): a wrong value like any other, not a crash.
+        # `!!bool maybe`, `!!python/name ...`): a wrong value like any other, not a crash.
+        # PyYAML's constructors fail with whatever their parsing raises (ValueError, KeyError,
+        # OverflowError, ConstructorError), so every failure here is the value's.
         raise _Bad("a plain value (without a !! tag that does not fit it)", node) from None
 
 
@@ -239,7 +241,7 @@ def _timezone(node: yaml.Node) -> str:
 
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder of zones
         raise _Bad("an IANA time zone such as UTC, Asia/Tokyo or Europe/Berlin", node) from None
     return value
 
@@ -466,8 +468,8 @@ class _Loader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark.line + 1)
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call, no-any-return]
+                raise _TooDeep(self.peek_event().start_mark.line + 1)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
