@@ -216,7 +216,7 @@ def _followups(state: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"number": int(i["number"]), "text": str(i.get("text", ""))[:200]}
         for i in items
-        if isinstance(i, dict) and re.fullmatch(r"[0-9]{1,9}", str(i.get("number", "")))  # not ², ①
+        if isinstance(i, dict) and (lambda n: n.isascii() and n.isdigit() and len(n) < 10)(str(i.get("number", "")))
     ]
 
 
