@@ -146,9 +146,9 @@ def test_format_then_parse_round_trips_to_the_same_instant(moment: datetime) -> 
 
 def test_stored_invite_stamp_is_utc_even_when_now_is_not() -> None:
     # Before basics.times, state writers put a "Z" after a local time: 18:00 JST was stored as 18:00Z.
-    _, stamp, entry = next_sequence({}, "fp", datetime(2026, 11, 20, 18, 0, tzinfo=JST))
-    assert entry["stamp"] == "2026-11-20T09:00:00Z"
-    seq, again, _ = next_sequence({"invite": entry}, "fp", datetime(2030, 1, 1, tzinfo=UTC))
+    _, stamp, entry = next_sequence(None, "fp", datetime(2026, 11, 20, 18, 0, tzinfo=JST))
+    assert entry.stamp == "2026-11-20T09:00:00Z"
+    seq, again, _ = next_sequence(entry, "fp", datetime(2030, 1, 1, tzinfo=UTC))
     assert (seq, again) == (0, stamp)  # read back as the same instant
 
 

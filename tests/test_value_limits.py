@@ -23,6 +23,7 @@ from incident_kit.body.model import Phase
 from incident_kit.body.parse import parse_incident
 from incident_kit.entry import action as runner
 from incident_kit.entry import cli, gha
+from incident_kit.plan.bot_state import BotState, from_dict
 from incident_kit.plan.invite import plan_invite
 from incident_kit.plan.weekly import load_state
 from incident_kit.settings.config import Config, ConfigError, load_config, parse_config
@@ -220,7 +221,7 @@ def test_the_edge_years_themselves_work_in_every_zone(template: str) -> None:
             assignees=(),
             commenters=(),
             config=ZONES,
-            state={},
+            state=BotState(),
             phase=Phase.RESOLVED,
             now=datetime(2026, 11, 20, tzinfo=UTC),
         )
@@ -243,7 +244,7 @@ def test_an_out_of_range_invite_in_the_bots_state_is_not_trusted(template: str) 
             assignees=(),
             commenters=(),
             config=ZONES,
-            state=state,
+            state=from_dict(state),
             phase=Phase.RESOLVED,
             now=now,
         )

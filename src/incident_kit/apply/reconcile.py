@@ -43,7 +43,7 @@ from incident_kit.plan.actions import (
     SetAssignees,
     TickBoxes,
 )
-from incident_kit.plan.bot_state import BotState, Claim, merge_sent
+from incident_kit.plan.bot_state import BotState, Claim, followup_notes, merge_sent
 from incident_kit.plan.issue_plan import Failure, Plan, Snapshot, plan_issue
 from incident_kit.plan.run_plan import RunInputs, announcers, plan_run
 from incident_kit.rules.evaluate import Evaluation
@@ -128,7 +128,7 @@ def reconcile(
     inputs = RunInputs(
         part=part,
         existing_labels=frozenset(snap.existing_labels),
-        followups=tuple(f for f in followups if isinstance(f, dict)) if isinstance(followups, list) else None,
+        followups=followup_notes(followups) if isinstance(followups, list) else None,
         requested_report=event.name == "workflow_dispatch",
     )
     run = plan_run(snap.snapshot, config, inputs)

@@ -332,6 +332,7 @@ def _invite(args: argparse.Namespace) -> int:
 
     from incident_kit.body.model import IssueContext
     from incident_kit.body.parse import parse_incident
+    from incident_kit.plan.bot_state import BotState
     from incident_kit.plan.invite import plan_invite
     from incident_kit.rules.evaluate import evaluate
 
@@ -358,7 +359,7 @@ def _invite(args: argparse.Namespace) -> int:
         assignees=(),
         commenters=(),
         config=config,
-        state={},
+        state=BotState(),
         phase=phase,
         now=now,
     )

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from incident_kit.plan.bot_state import BotState, Claim
+from incident_kit.plan.bot_state import BotState, Claim, InviteRecord
 
 if TYPE_CHECKING:
     from incident_kit.body.model import Finding
@@ -85,7 +85,7 @@ class CommitInvite:
     message: str
     branch: str | None
     invite: Invite
-    state: dict[str, Any]  # the invite entry of the bot state (sequence, fingerprint, times)
+    state: InviteRecord  # the invite record of the bot state (sequence, fingerprint, times)
 
     def describe(self) -> str:
         return f"commit {self.path}"

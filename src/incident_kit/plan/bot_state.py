@@ -22,6 +22,7 @@ plan hold every message that would now go out as "may have been sent" instead.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -50,20 +51,134 @@ class Claim:
         return {"ch": self.channel, "k": self.key, "by": self.run, "t": self.at, "w": self.what}
 
 
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _texts(raw: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str | None] | None:
+    """The named text fields of a stored record (None when absent or null); None when one is not text."""
+    out: dict[str, str | None] = {}
+    for name in names:
+        value = raw.get(name)
+        if value is not None and not isinstance(value, str):
+            return None
+        out[name] = value
+    return out
+
+
+def _rest(raw: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
+    # Keys this version does not read, and known keys stored as null, are written back as read,
+    # so a record of a newer version (or with an explicit null) round-trips unchanged.
+    return {k: v for k, v in raw.items() if k not in known or v is None}
+
+
+def _dump(extra: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {**extra, **{k: v for k, v in fields.items() if v is not None}}
+
+
+_INVITE_TEXTS = ("fp", "stamp", "start", "end", "blob", "url", "path")
+
+
+@dataclass(frozen=True)
+class InviteRecord:
+    """The postmortem invite last planned or committed: its SEQUENCE, the fingerprint that moves it,
+    DTSTAMP, the meeting's times (ISO, UTC), and where the .ics file is (blob sha, path, URL)."""
+
+    seq: int
+    fp: str | None = None
+    stamp: str | None = None
+    start: str | None = None
+    end: str | None = None
+    cancelled: bool | None = None
+    blob: str | None = None
+    url: str | None = None
+    path: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def parse(raw: Any) -> InviteRecord | None:
+        """The record in its stored JSON form; None when it is not what incident-kit writes."""
+        if not isinstance(raw, dict) or not _is_count(raw.get("seq")):
+            return None
+        t = _texts(raw, _INVITE_TEXTS)
+        cancelled = raw.get("cancelled")
+        if t is None or not (cancelled is None or isinstance(cancelled, bool)):
+            return None
+        return InviteRecord(
+            raw["seq"], t["fp"], t["stamp"], t["start"], t["end"], cancelled, t["blob"], t["url"], t["path"],
+            _rest(raw, ("seq", "cancelled", *_INVITE_TEXTS)),
+        )  # fmt: skip
+
+    def dump(self) -> dict[str, Any]:
+        fields = {name: getattr(self, name) for name in ("seq", "cancelled", *_INVITE_TEXTS)}
+        return _dump(self.extra, fields)
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """The PDF report last committed: the fingerprint of its input, its path and URL."""
+
+    fp: str | None = None
+    path: str | None = None
+    url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def parse(raw: Any) -> ReportRecord | None:
+        t = _texts(raw, ("fp", "path", "url")) if isinstance(raw, dict) else None
+        if t is None:
+            return None
+        return ReportRecord(t["fp"], t["path"], t["url"], _rest(raw, ("fp", "path", "url")))
+
+    def dump(self) -> dict[str, Any]:
+        return _dump(self.extra, {"fp": self.fp, "path": self.path, "url": self.url})
+
+
+@dataclass(frozen=True)
+class FollowupNote:
+    """A follow-up issue the weekly check opened for this incident, as the status comment lists it
+    (the weekly state file's own record is :class:`incident_kit.plan.weekly.FollowupRecord`)."""
+
+    number: int
+    text: str | None = None
+    key: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def parse(raw: Any) -> FollowupNote | None:
+        t = _texts(raw, ("text", "key")) if isinstance(raw, dict) else None
+        if t is None or not _is_count(raw.get("number")):
+            return None
+        return FollowupNote(raw["number"], t["text"], t["key"], _rest(raw, ("number", "text", "key")))
+
+    def dump(self) -> dict[str, Any]:
+        return _dump(self.extra, {"number": self.number, "text": self.text, "key": self.key})
+
+
+def followup_notes(raw: Any, problems: list[str] | None = None) -> tuple[FollowupNote, ...]:
+    """The follow-up notes of a stored list; damaged entries are dropped (and said in ``problems``)."""
+    items = raw if isinstance(raw, list) else []
+    kept = tuple(n for n in (FollowupNote.parse(i) for i in items) if n is not None)
+    if problems is not None and len(kept) != len(items):
+        problems.append(f"{len(items) - len(kept)} damaged entr(ies) of the stored `followups` were ignored")
+    return kept
+
+
 @dataclass(frozen=True)
 class BotState:
-    """One issue's remembered state. Sub-records keep the plain JSON shape their planners read."""
+    """One issue's remembered state. The invite, report and follow-up records are typed; the
+    timeline, the facts snapshot and the record of what was sent keep their plain JSON shape."""
 
     decision: str = ""
     phase: str = ""
     timeline: tuple[dict[str, Any], ...] = ()  # the bot's recorded timeline entries
     facts: dict[str, Any] | None = None  # the snapshot of the issue the timeline was last recorded against
     confirmed_by: str | None = None  # who with access confirmed an outsider's report
-    invite: dict[str, Any] | None = None  # the postmortem invite last committed (seq, fp, blob, url, ...)
-    report: dict[str, Any] | None = None  # the PDF report last committed (fp, path, url)
+    invite: InviteRecord | None = None  # the postmortem invite last committed
+    report: ReportRecord | None = None  # the PDF report last committed
     sent: dict[str, Any] = field(default_factory=dict)  # what was told to whom: {"slack": {key: entry}, ...}
     claims: tuple[Claim, ...] = ()  # messages being sent, or sent by a run that died before recording
-    followups: tuple[dict[str, Any], ...] = ()  # follow-up issues the weekly check opened
+    followups: tuple[FollowupNote, ...] = ()  # follow-up issues the weekly check opened
     unknown: dict[str, Any] = field(default_factory=dict)  # fields of a newer version, written back as read
     version: int = FORMAT  # the layout this state was read from
     problems: tuple[str, ...] = ()  # what load ignored or migrated, for the status comment (never dumped)
@@ -88,15 +203,15 @@ def dump(state: BotState) -> dict[str, Any]:
     if state.confirmed_by:
         out["confirmed_by"] = state.confirmed_by
     if state.invite is not None:
-        out["invite"] = state.invite
+        out["invite"] = state.invite.dump()
     if state.report is not None:
-        out["report"] = state.report
+        out["report"] = state.report.dump()
     if state.sent:
         out["notify"] = state.sent
     if state.claims:
         out["claims"] = [c.dump() for c in state.claims]
     if state.followups:
-        out["followups"] = list(state.followups)
+        out["followups"] = [f.dump() for f in state.followups]
     return out
 
 
@@ -156,6 +271,13 @@ def from_dict(raw: dict[str, Any]) -> BotState:
             problems.append(f"{len(value) - len(kept)} damaged entr(ies) of the stored `{name}` were ignored")
         return kept
 
+    def record(name: str, parse: Any) -> Any:
+        value = raw.get(name)
+        parsed = None if value is None else parse(value)
+        if value is not None and parsed is None:
+            problems.append(f"the stored `{name}` was not what incident-kit writes and was ignored")
+        return parsed
+
     sent = typed("notify", dict)
     record_lost = "notify" in raw and sent is None
     claims: list[Claim] = []
@@ -173,11 +295,11 @@ def from_dict(raw: dict[str, Any]) -> BotState:
         timeline=entries("timeline"),
         facts=typed("facts", dict),
         confirmed_by=typed("confirmed_by", str) or None,
-        invite=typed("invite", dict),
-        report=typed("report", dict),
+        invite=record("invite", InviteRecord.parse),
+        report=record("report", ReportRecord.parse),
         sent=_clean_record(sent or {}, problems),
         claims=tuple(claims),
-        followups=entries("followups"),
+        followups=followup_notes(typed("followups", list), problems),
         unknown=unknown,
         version=version,
         problems=tuple(problems),

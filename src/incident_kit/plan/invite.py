@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from incident_kit.basics.times import format_iso, format_iso_basic, format_utc, parse_iso, parse_stored, to_utc
+from incident_kit.basics.times import format_iso, format_iso_basic, format_utc, parse_stored, to_utc
 from incident_kit.body.model import Incident, Phase
 from incident_kit.body.roles import address_of
 from incident_kit.body.when import in_zones as in_zones  # re-exported: callers import it from here
+from incident_kit.plan.bot_state import BotState, InviteRecord
 from incident_kit.settings.config import Config
 
 DEFAULT_ORGANIZER = "incident-kit@users.noreply.github.com"
@@ -137,15 +138,14 @@ def fingerprint(start: datetime, end: datetime, attendees: tuple[Person, ...], c
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def next_sequence(state: dict[str, Any], fp: str, now: datetime) -> tuple[int, datetime, dict[str, Any]]:
+def next_sequence(previous: InviteRecord | None, fp: str, now: datetime) -> tuple[int, datetime, InviteRecord]:
     """SEQUENCE and DTSTAMP for this invite: unchanged while the fingerprint is, +1 when it moves."""
-    previous = state.get("invite") if isinstance(state.get("invite"), dict) else None
-    if previous and previous.get("fp") == fp:
-        stamp = parse_iso(previous.get("stamp")) or now
-        return int(previous.get("seq", 0)), stamp, dict(previous)
-    seq = int(previous.get("seq", -1)) + 1 if previous else 0
+    if previous is not None and previous.fp == fp:
+        stamp = _parse(previous.stamp) or now
+        return previous.seq, stamp, previous
+    seq = previous.seq + 1 if previous is not None else 0
     stamp = now.replace(microsecond=0)
-    return seq, stamp, {"seq": seq, "fp": fp, "stamp": format_iso(stamp)}
+    return seq, stamp, InviteRecord(seq, fp, format_iso(stamp))
 
 
 def _parse(value: Any) -> datetime | None:
@@ -262,7 +262,7 @@ class InvitePlan:
 
     path: str
     content: bytes | None
-    state: dict[str, Any] | None  # the "invite" entry of the bot's state; None: leave as is
+    state: InviteRecord | None  # the "invite" record of the bot's state; None: leave as is
     view: PostmortemView | None
     invite: Invite | None = None
     warnings: list[tuple[str, str, int | None]] = field(default_factory=list)  # rule, message, line
@@ -280,12 +280,12 @@ def plan_invite(
     assignees: tuple[str, ...],
     commenters: tuple[str, ...],
     config: Config,
-    state: dict[str, Any],
+    state: BotState,
     phase: Phase,
     now: datetime,
 ) -> InvitePlan:
     path = ics_path(config, created_at.year, number)
-    previous = state.get("invite") if isinstance(state.get("invite"), dict) else None
+    previous = state.invite
     pm = incident.postmortem
     zones = (config.timezone, *config.display_timezones)
     attendees, missing = concerned(incident, author, assignees, commenters, config)
@@ -293,16 +293,16 @@ def plan_invite(
         start = pm.start
         end = start + timedelta(minutes=pm.duration_minutes)
         cancelled = False
-    elif previous and not previous.get("cancelled"):
-        start = parse_iso(previous.get("start")) or now
-        end = parse_iso(previous.get("end")) or start + timedelta(hours=2)
+    elif previous is not None and not previous.cancelled:
+        start = _parse(previous.start) or now
+        end = _parse(previous.end) or start + timedelta(hours=2)
         cancelled = True
     else:
-        was = parse_iso(previous.get("start")) if previous and previous.get("cancelled") else None
+        was = _parse(previous.start) if previous is not None and previous.cancelled else None
         return InvitePlan(path, None, None, _no_meeting_view(was, incident, phase, config, missing, now))
     fp = fingerprint(start, end, attendees, cancelled)
-    seq, stamp, entry = next_sequence(state, fp, now)
-    entry.update(start=format_iso(start), end=format_iso(end), cancelled=cancelled)
+    seq, stamp, entry = next_sequence(previous, fp, now)
+    entry = replace(entry, start=format_iso(start), end=format_iso(end), cancelled=cancelled)
     invite = Invite(
         uid=uid_for(repository, number),
         title=title,
@@ -317,7 +317,7 @@ def plan_invite(
         cancelled=cancelled,
     )
     warnings: list[tuple[str, str, int | None]] = []
-    if not cancelled and start < now and not previous:
+    if not cancelled and start < now and previous is None:
         warnings.append(
             (
                 "postmortem-past",

@@ -18,7 +18,7 @@ from incident_kit.body.checklist import all_checked, fulfilled_by_state, item_na
 from incident_kit.body.model import Decision, Finding, Incident, IssueContext, Severity
 from incident_kit.body.parse import parse_incident
 from incident_kit.github.port import TRUSTED_PERMISSIONS, CommentData, EventData, IssueData
-from incident_kit.plan.bot_state import BotState, Claim
+from incident_kit.plan.bot_state import BotState, Claim, FollowupNote, InviteRecord, ReportRecord
 from incident_kit.plan.figures import conflicts, figures, milestones, moments
 from incident_kit.plan.followup import followup_of  # weekly (issue #6)
 from incident_kit.plan.invite import PostmortemView
@@ -71,11 +71,11 @@ class Extras:
     """What the features (invite, report, messages, the weekly check) add to the status: the state
     records they own (None: keep the stored one), findings, notes, views and the facts they made."""
 
-    invite: dict[str, Any] | None = None
-    report: dict[str, Any] | None = None
+    invite: InviteRecord | None = None
+    report: ReportRecord | None = None
     sent: dict[str, Any] | None = None
     claims: tuple[Claim, ...] | None = None
-    followups: tuple[dict[str, Any], ...] | None = None
+    followups: tuple[FollowupNote, ...] | None = None
     findings: tuple[Finding, ...] = ()
     fulfilled: frozenset[str] = frozenset()
     postmortem: PostmortemView | None = None

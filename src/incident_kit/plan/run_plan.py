@@ -32,7 +32,7 @@ from incident_kit.plan.actions import (
     TickBoxes,
     WriteStatus,
 )
-from incident_kit.plan.bot_state import UNKNOWN_RUN, BotState, Claim
+from incident_kit.plan.bot_state import UNKNOWN_RUN, BotState, Claim, FollowupNote, ReportRecord
 from incident_kit.plan.issue_plan import LABEL_STYLE, Extras, Plan, Snapshot, plan_issue, timeline_view
 from incident_kit.plan.recorded_timeline import Change
 from incident_kit.settings.config import Config
@@ -46,7 +46,7 @@ class RunInputs:
 
     part: str = "all"
     existing_labels: frozenset[str] = frozenset()
-    followups: tuple[dict[str, Any], ...] | None = None
+    followups: tuple[FollowupNote, ...] | None = None
     requested_report: bool = False  # a workflow_dispatch asks for the report now
     slack_webhook_set: bool = False
     now_iso: str = ""
@@ -178,7 +178,7 @@ def _plan_invite(
         assignees=issue.assignees,
         commenters=tuple(dict.fromkeys(c.author for c in snap.comments if c.author != snap.bot_login)),
         config=config,
-        state=plan.stored.view(),
+        state=plan.stored,
         phase=plan.evaluation.phase,
         now=snap.now,
     )
@@ -186,24 +186,24 @@ def _plan_invite(
     if invite.content is None or invite.state is None or invite.invite is None:
         return Extras(findings=findings, postmortem=invite.view), None, None, ""
     blob = git_blob_sha(invite.content)
-    stored = plan.stored.invite or {}
+    stored = plan.stored.invite
     info = _InviteInfo(invite.invite, invite.content)
     fulfilled = frozenset() if invite.invite.cancelled else frozenset({"invite"})
-    if stored.get("blob") == blob and stored.get("url") and stored.get("path") == invite.path:
+    if stored is not None and stored.blob == blob and stored.url and stored.path == invite.path:
         # The file holds these very bytes (we committed them): no request to check it again.
-        view = replace(invite.view, ics_url=str(stored["url"])) if invite.view is not None else None
-        entry = {**invite.state, "blob": blob, "url": str(stored["url"]), "path": invite.path}
+        view = replace(invite.view, ics_url=stored.url) if invite.view is not None else None
+        entry = replace(invite.state, blob=blob, url=stored.url, path=invite.path)
         return Extras(invite=entry, findings=findings, fulfilled=fulfilled, postmortem=view), None, info, invite.path
     verb = "cancel" if invite.invite.cancelled else "invite to"
     message = f"incident-kit: {verb} the postmortem of #{issue.number} (sequence {invite.invite.sequence})"
     action = CommitInvite(
-        invite.path, invite.content, blob, message, config.report.branch or None, invite.invite, dict(invite.state)
+        invite.path, invite.content, blob, message, config.report.branch or None, invite.invite, invite.state
     )
     when = f"{invite.invite.start:%m/%d %H:%M} UTC"
     cancelled = invite.invite.cancelled
     what = f"cancelled the postmortem of {when}" if cancelled else f"sent the postmortem invite for {when}"
     extras = Extras(
-        invite={**invite.state, "blob": blob, "url": PENDING_URL, "path": invite.path},
+        invite=replace(invite.state, blob=blob, url=PENDING_URL, path=invite.path),
         findings=findings,
         fulfilled=fulfilled,
         postmortem=invite.view,
@@ -234,10 +234,9 @@ def _plan_report(
     view = timeline_view(incident, issue, entries, config)
     # The path template is part of the fingerprint, so a changed setting renders anew.
     fp = fingerprint(issue, labels, people, [view.rows, view.figures, config.report.path])
-    previous = plan.stored.report or {}
-    if previous.get("fp") == fp and previous.get("path"):
-        url = str(previous.get("url", ""))
-        return None, Extras(fulfilled=frozenset({"report"})), str(previous["path"]), url
+    previous = plan.stored.report
+    if previous is not None and previous.fp == fp and previous.path:
+        return None, Extras(fulfilled=frozenset({"report"})), previous.path, previous.url or ""
     from incident_kit.render.pdf import ReportComment, ReportInput, report_path
 
     path = report_path(config.report.path, issue.created_at, issue.number, issue.title)
@@ -263,7 +262,7 @@ def _plan_report(
         path, data, fp, f"incident-kit: report of #{issue.number} ({due.reason})", config.report.branch or None
     )
     extras = Extras(
-        report={"fp": fp, "path": path, "url": PENDING_URL},
+        report=ReportRecord(fp, path, PENDING_URL),
         fulfilled=frozenset({"report"}),
         recorded=(Change("report", fp, "committed the incident report (PDF)"),),
     )
@@ -293,7 +292,7 @@ def _plan_messages(
     assert plan.evaluation is not None
     incident = plan.evaluation.incident
     zones = (config.timezone, *config.display_timezones)
-    report = plan.state.report or {}
+    report = plan.state.report or ReportRecord()
     inv = invite.invite if invite is not None else None
     facts = Facts(
         repository=snap.repository,
@@ -314,9 +313,9 @@ def _plan_messages(
         invite_ics=invite.content if invite is not None else None,
         invite_cancelled=bool(inv.cancelled) if inv is not None else False,
         attendee_emails=tuple(str(p.email) for p in inv.attendees) if inv is not None else (),
-        report_url=str(report.get("url", "")),
-        report_name=str(report.get("path", "")).rsplit("/", 1)[-1],
-        report_fingerprint=str(report.get("fp", "")),
+        report_url=report.url or "",
+        report_name=(report.path or "").rsplit("/", 1)[-1],
+        report_fingerprint=report.fp or "",
     )
     stored: BotState = plan.stored
     out: list[SendMessage] = []
@@ -334,8 +333,8 @@ def _plan_messages(
         if message.key.startswith("report:"):
             if report_action is not None:
                 needs.append("report")
-            elif message.channel == "email" and report.get("path"):
-                attach = str(report["path"])  # committed by an earlier run: read back when sending
+            elif message.channel == "email" and report.path:
+                attach = report.path  # committed by an earlier run: read back when sending
         out.append(SendMessage(message, facts, tuple(needs), attach))
     return out, held, tuple(_setup_notes(config, snap))
 
@@ -412,7 +411,7 @@ def _renderer(
                 view = replace(inv.postmortem, ics_url=results.invite_url) if inv.postmortem is not None else None
                 inv = replace(
                     inv,
-                    invite={**inv.invite, "url": results.invite_url},
+                    invite=replace(inv.invite, url=results.invite_url),
                     postmortem=view,
                     recorded=inv.recorded if results.invite_committed else (),
                 )
@@ -423,7 +422,7 @@ def _renderer(
                 assert report.report is not None
                 rep = replace(
                     report,
-                    report={**report.report, "url": results.report_url},
+                    report=replace(report.report, url=results.report_url),
                     recorded=report.recorded if results.report_committed else (),
                     notes=_report_note(results.report_url),
                 )
