@@ -167,6 +167,7 @@ def test_people_by_name_and_timezone_validation() -> None:
 def test_status_comment_shows_every_time_read_in_utc_and_the_team_zone(template: str) -> None:
     from incident_kit.body.model import IssueContext
     from incident_kit.body.parse import parse_incident
+    from incident_kit.plan.bot_state import BotState
     from incident_kit.plan.status import StatusView, render_status
     from incident_kit.rules.evaluate import evaluate
     from incident_kit.settings.config import Config
@@ -176,7 +177,7 @@ def test_status_comment_shows_every_time_read_in_utc_and_the_team_zone(template:
     config = Config(timezone="Asia/Tokyo")
     inc = parse_incident(body, reference=REF, timezone=config.timezone)
     ev = evaluate(inc, IssueContext(created_at=REF, now=REF), config)
-    text = render_status(StatusView("t", ev, IssueContext(), config, {}))
+    text = render_status(StatusView("t", ev, IssueContext(), config, BotState()))
     assert "Times as read (2; no zone written means Asia/Tokyo)" in text
     assert "`11/20 18:52 JST` (JST) → 2026-11-20 09:52 UTC · 2026-11-20 18:52 Asia/Tokyo" in text
     assert "`11/20 19:05` (Asia/Tokyo (team zone)) → 2026-11-20 10:05 UTC · 2026-11-20 19:05 Asia/Tokyo" in text

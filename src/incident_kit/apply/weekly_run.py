@@ -27,7 +27,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from incident_kit.apply.budget import Budget
 from incident_kit.body.model import Incident
@@ -42,8 +41,10 @@ from incident_kit.github.port import (
     Repository,
     TooManyRetries,
 )
+from incident_kit.plan.bot_state import BotState
 from incident_kit.plan.followup import followup_of
-from incident_kit.plan.status import find_status_comment, read_state
+from incident_kit.plan.status import find_status_comment
+from incident_kit.plan.status import load_state as load_bot_state
 from incident_kit.plan.weekly import (
     DIGEST_MARKER,
     DIGEST_TITLE,
@@ -247,7 +248,7 @@ class _Run:
         self.repo, self.config, self.bot, self.report = repo, config, bot_login, report
         self.state, self.now, self.pacer = state, now, pacer
         self.permissions: dict[str, str] = {}
-        self.status: dict[int, dict[str, Any]] = {}
+        self.status: dict[int, BotState] = {}
         self.assignable: dict[str, bool] = {}
         self.parsed: dict[int, tuple[str, Incident]] = {}
 
@@ -298,18 +299,16 @@ class _Run:
             record.state, record.assignees, record.title = fresh.state, fresh.assignees, fresh.title
         record.seen = True
 
-    def status_state(self, number: int) -> dict[str, Any]:
+    def status_state(self, number: int) -> BotState:
         """The bot's state from the issue's status comment (one comments read per issue and run)."""
         if number not in self.status:
             comment = find_status_comment(self.repo.list_comments(number), self.bot)
-            self.status[number] = read_state(comment)
+            self.status[number] = load_bot_state(comment)
             # Follow-ups the status comment lists but the state file lost (a reset state file).
-            for entry in self.status[number].get("followups") or []:
-                if not isinstance(entry, dict) or not isinstance(entry.get("number"), int):
+            for note in self.status[number].followups:
+                if note.number in self.state.followups or note.key is None:
                     continue
-                if entry["number"] in self.state.followups or not isinstance(entry.get("key"), str):
-                    continue
-                record = FollowupRecord(entry["number"], number, entry["key"], str(entry.get("text") or ""))
+                record = FollowupRecord(note.number, number, note.key, note.text or "")
                 record.recorded = True
                 self.state.followups[record.number] = record
                 self._refresh(record)
@@ -351,7 +350,7 @@ class _Run:
             self.permissions[author] = self.repo.permission(author)
         if self.permissions[author] in TRUSTED_PERMISSIONS:
             return True
-        return bool(self.status_state(issue.number).get("confirmed_by"))
+        return bool(self.status_state(issue.number).confirmed_by)
 
     def can_assign(self, login: str) -> bool:
         if login not in self.assignable:

@@ -204,7 +204,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         evaluation,
         context,
         config,
-        new_state.view(),
+        new_state,
         notes + list(x.notes),
         untrusted,
         extras.postmortem if extras else None,

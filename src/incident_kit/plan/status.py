@@ -21,7 +21,7 @@ from incident_kit.body.checklist import named, open_items_by_section
 from incident_kit.body.model import Decision, Incident, IssueContext, Phase
 from incident_kit.body.when import in_zones
 from incident_kit.github.port import CommentData
-from incident_kit.plan.bot_state import STATE_BLOCK, BotState, load
+from incident_kit.plan.bot_state import STATE_BLOCK, BotState, dump, load
 from incident_kit.plan.invite import PostmortemView
 from incident_kit.rules.evaluate import Evaluation
 from incident_kit.settings.config import Config
@@ -83,7 +83,7 @@ class StatusView:
     evaluation: Evaluation
     context: IssueContext
     config: Config
-    state: dict[str, Any]
+    state: BotState
     notes: list[str] = field(default_factory=list)
     untrusted: Untrusted | None = None
     postmortem: PostmortemView | None = None
@@ -179,7 +179,7 @@ def render_status(view: StatusView) -> str:
         team_zone=view.config.timezone,
         status_marker=Markup(markers.STATUS),
         # Already safe inside an HTML comment (see state_json); escaping would break the JSON.
-        state_block=Markup(markers.state(state_json(view.state))),
+        state_block=Markup(markers.state(state_json(dump(view.state)))),
     )
     return fit(text, view)
 
@@ -198,26 +198,16 @@ def times_read(inc: Incident, config: Config) -> list[dict[str, Any]]:
     return out
 
 
-def _told(state: dict[str, Any]) -> dict[str, list[str]]:
+def _told(state: BotState) -> dict[str, list[str]]:
     """Who heard about the incident and its end (the template's two "Announce" boxes)."""
-    notify = state.get("notify")
-    if not isinstance(notify, dict):
-        return {"announcement": [], "resolved": []}
     from incident_kit.plan.messages import told
 
-    return told(notify)
+    return told(state.sent)
 
 
-def _followups(state: dict[str, Any]) -> list[dict[str, Any]]:
-    """Follow-up issues the weekly check opened, from the state: ``{"followups": [{"number", "text"}]}``."""
-    items = state.get("followups")
-    if not isinstance(items, list):
-        return []
-    return [
-        {"number": int(i["number"]), "text": str(i.get("text", ""))[:200]}
-        for i in items
-        if isinstance(i, dict) and (lambda n: n.isascii() and n.isdigit() and len(n) < 10)(str(i.get("number", "")))
-    ]
+def _followups(state: BotState) -> list[dict[str, Any]]:
+    """Follow-up issues the weekly check opened, as the status lists them (number and text)."""
+    return [{"number": n.number, "text": (n.text or "")[:200]} for n in state.followups]
 
 
 def _headline(view: StatusView) -> str:
@@ -230,6 +220,6 @@ def fit(text: str, view: StatusView) -> str:
     """Keep the comment under GitHub's 65,536-character limit, whatever the issue holds."""
     if len(text) <= MAX_BODY:
         return text
-    tail = f"\n\n…(cut to fit GitHub's comment limit)\n{markers.state(state_json(view.state))}"
+    tail = f"\n\n…(cut to fit GitHub's comment limit)\n{markers.state(state_json(dump(view.state)))}"
     head_room = MAX_BODY - len(tail)
     return text[:head_room] + tail

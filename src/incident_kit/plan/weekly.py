@@ -29,6 +29,7 @@ from incident_kit.body.model import Finding, Incident, IssueContext, ListItem, P
 from incident_kit.body.parse import parse_incident
 from incident_kit.body.roles import handles
 from incident_kit.github.port import IssueData
+from incident_kit.plan.bot_state import BotState
 from incident_kit.plan.followup import item_key, marker
 from incident_kit.rules.evaluate import evaluate
 from incident_kit.settings.config import Config
@@ -305,20 +306,14 @@ def needs_facts(issue: IssueData, incident: Incident, config: Config) -> bool:
     return False
 
 
-def facts_from_status(state: dict[str, Any], incident: Incident) -> frozenset[str]:
+def facts_from_status(state: BotState, incident: Incident) -> frozenset[str]:
     """The bot facts the status comment's state records: an invite for the date in the body, a report."""
     out: set[str] = set()
-    invite = state.get("invite")
+    invite = state.invite
     start = incident.postmortem.start
-    if (
-        isinstance(invite, dict)
-        and not invite.get("cancelled")
-        and start is not None
-        and invite.get("start") == format_iso(start)
-    ):
+    if invite is not None and not invite.cancelled and start is not None and invite.start == format_iso(start):
         out.add("invite")
-    report = state.get("report")
-    if isinstance(report, dict) and report.get("path"):
+    if state.report is not None and state.report.path:
         out.add("report")
     return frozenset(out)
 
