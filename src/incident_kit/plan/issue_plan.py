@@ -138,7 +138,6 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         return Plan(False, "neither labeled for incident-kit nor written from the incident template")
     status = find_status_comment(snap.comments, snap.bot_login)
     stored = load_state(status)
-    state = stored.view()
     labels = config.labels
     trusted, confirmed_by = _trust(snap, stored)
     current = set(issue.labels)
@@ -171,7 +170,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
                         investigator.line,
                     )
                 )
-    timeline, snapshot = _record(snap, incident, state, desired, assignees, extras, config.video.hosts)
+    timeline, snapshot = _record(snap, incident, stored, desired, assignees, extras, config.video.hosts)
     for message, line in conflicts(incident, timeline):
         extra.append(Finding("timeline-conflict", Severity.WARNING, message, line))
     if extra:
@@ -248,7 +247,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
 def _record(
     snap: Snapshot,
     incident: Incident,
-    state: dict[str, Any],
+    state: BotState,
     desired: set[str],
     new_assignees: list[str],
     extras: Extras | None,
@@ -262,13 +261,15 @@ def _record(
     if snap.previous_body is not None:
         before = _parsed(snap.previous_body, issue.created_at, config_hosts)
         previous = facts(before, issue.labels, issue.assignees, issue.state)
-    if not isinstance(state.get("facts"), dict):
+    stored = state.facts
+    if stored is None:
         # First sight of the issue: compare with the blank template, so what the reporter wrote
         # when opening it is on the record (theirs when this run is the "opened" event).
-        state = {**state, "facts": blank_facts(observed)}
+        stored = blank_facts(observed)
         if snap.opened:
             return record(
-                state,
+                state.timeline,
+                stored,
                 observed,
                 after,
                 previous_body_facts=blank_facts(observed),
@@ -280,7 +281,8 @@ def _record(
                 extra=list(extras.recorded) if extras else None,
             )
     return record(
-        state,
+        state.timeline,
+        stored,
         observed,
         after,
         previous_body_facts=previous,

@@ -12,6 +12,7 @@ so re-running a step records nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -132,7 +133,8 @@ def _body_part(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 def record(
-    state: dict[str, Any],
+    timeline: Sequence[dict[str, Any]],
+    stored: dict[str, Any] | None,
     observed: dict[str, Any],
     desired: dict[str, Any],
     *,
@@ -147,15 +149,15 @@ def record(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """New timeline and the snapshot to store.
 
-    ``observed`` is the issue as read at the start of the run; ``desired`` is it after the
-    bot's own writes of this run (labels, assignees), which are recorded as the bot's.
+    ``timeline`` and ``stored`` are the bot state's recorded timeline and facts snapshot (None:
+    none was stored, nothing is compared). ``observed`` is the issue as read at the start of the
+    run; ``desired`` is it after the bot's own writes of this run (labels, assignees), which are recorded as the bot's.
     ``sender`` edited the body from ``previous_body_facts`` to what it is now (issues.edited);
     ``meta_sender`` changed labels, assignees or the state (labeled, closed, ...). Whatever
     else changed since the stored snapshot is recorded with no author. ``extra`` are other
     facts the bot made this run (the invite, the report).
     """
-    entries: list[dict[str, Any]] = list(state.get("timeline") or [])
-    stored = state.get("facts") if isinstance(state.get("facts"), dict) else None
+    entries: list[dict[str, Any]] = list(timeline)
     new: list[dict[str, Any]] = []
     if stored is not None:
         body_changed = _body_part(stored) != _body_part(observed)
