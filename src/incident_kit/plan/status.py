@@ -9,7 +9,6 @@ back, again only from the bot's own comment.
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,59 +128,142 @@ def next_steps(ev: Evaluation, context: IssueContext, config: Config) -> list[st
     return steps
 
 
-@functools.cache
-def _environment() -> Any:
-    """One jinja2 environment per process: a run renders the status several times while it plans."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
+def _escape(value: object) -> str:
+    """HTML-escaped text, as jinja2's autoescape (markupsafe.escape) wrote it: issue text is untrusted and
+    must render as text, never as HTML."""
+    return str(value).translate(_ESCAPES)
 
-    return Environment(
-        loader=PackageLoader("incident_kit.render", "templates"),
-        autoescape=True,  # issue text is untrusted: it must render as text, never as HTML
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=False,
-    )
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+_RECORD_LINE = "🤖 recorded by incident-kit from the issue's changes · 👤 written by a person in the Record section"
+_MISSING_TAIL = (
+    ": they cannot be invited. Add them under `people:` in .github/incident-kit.yml (a handle, or the name as "
+    "written under Attendees) to invite them.\n"
+)
+_VIDEO_HOWTO = (
+    "<details><summary>How to attach a video</summary>\n\n"
+    "Edit the issue, drag and drop an `.mp4`, `.mov` or `.webm` file right below **Video of incident (MUST "
+    "attach)**, and save. GitHub uploads it and inserts its link on a line of its own. Videos can be up to 10 MB on "
+    "free plans and 100 MB on paid plans; for a longer recording, link it from {hosts}.\n\n</details>\n\n"
+)
 
 
 def render_status(view: StatusView) -> str:
-    from markupsafe import Markup
-
-    env = _environment()
+    """The status comment's markdown. Plain Python rather than a template: every event writes it, and compiling
+    a jinja2 template cost each process about 17 ms (issue #16); the text is the one the template wrote."""
+    e = _escape
     ev = view.evaluation
     inc = ev.incident
+    config = view.config
     decision_note = {
         Decision.INCIDENT: "one or more yes",
         Decision.NOT_INCIDENT: "three no",
         Decision.UNDECIDED: "waiting for triage answers",
     }[inc.decision]
-    findings = list(ev.findings)
-    text = env.get_template("status.md.j2").render(
-        headline=_headline(view),
-        untrusted=view.untrusted,
-        decision=str(inc.decision),
-        decision_note=decision_note,
-        phase=str(ev.phase),
-        triage=inc.triage,
-        roles=inc.roles,
-        videos=inc.videos,
-        open_items=[(k, v) for k, v in open_items_by_section(inc, view.context, view.config.labels).items() if v],
-        next_steps=next_steps(ev, view.context, view.config) if view.untrusted is None else [],
-        findings=findings,
-        icons=ICONS,
-        notes=view.notes,
-        video_mode=view.config.video.mode,
-        hosts=", ".join(view.config.video.hosts) or "an allowed host",
-        postmortem=view.postmortem,
-        followups=_followups(view.state),
-        timeline=view.timeline,
-        told=_told(view.state),
-        times_read=times_read(inc, view.config),
-        team_zone=view.config.timezone,
-        status_marker=Markup(markers.STATUS),
-        # Already safe inside an HTML comment (see state_json); escaping would break the JSON.
-        state_block=Markup(markers.state(state_json(dump(view.state)))),
+    out = [markers.STATUS, "\n", e(_headline(view)), "\n\n"]
+    if view.untrusted is not None:
+        out.append(
+            "> [!IMPORTANT]\n"
+            f"> This issue was opened by @{e(view.untrusted.author)}, who has no triage access to this repository. "
+            f"incident-kit has changed nothing. A maintainer must confirm it: add the `{e(view.untrusted.label)}` "
+            "label or edit the issue, and incident-kit will take it from there.\n\n"
+        )
+    triage = " · ".join(f"{e(q.label)} **{e(q.answer)}**" for q in inc.triage)
+    roles = " · ".join(
+        f"{e(r.label)}: " + (" ".join(f"@{e(h)}" for h in r.handles) if r.handles else "_not named_") for r in inc.roles
     )
-    return fit(text, view)
+    video = f"attached ({len(inc.videos)})" if inc.videos else "**missing**"
+    out.append(
+        "| | |\n|---|---|\n"
+        f"| Decision | **{e(inc.decision)}** ({e(decision_note)}) |\n"
+        f"| Phase | {e(ev.phase)} |\n"
+        f"| Triage | {triage} |\n"
+        f"| Roles | {roles} |\n"
+        f"| Video | {video} |\n"
+    )
+    told = _told(view.state)
+    if told["announcement"] or told["resolved"]:
+        parts = []
+        if told["announcement"]:
+            parts.append("incident announced to " + ", ".join(e(t) for t in told["announcement"]))
+        if told["resolved"]:
+            parts.append("resolution announced to " + ", ".join(e(t) for t in told["resolved"]))
+        out.append(f"| Told | {' · '.join(parts)} |\n")
+    open_items = [(k, v) for k, v in open_items_by_section(inc, view.context, config.labels).items() if v]
+    boxes = " · ".join(f"{e(name)}: {e(count)}" for name, count in open_items) or "none"
+    out.append(f"| Open boxes | {boxes} |\n\n")
+    steps = next_steps(ev, view.context, config) if view.untrusted is None else []
+    if steps:
+        out += ["### Next\n", *(f"- {e(step)}\n" for step in steps), "\n"]
+    if view.postmortem is not None:
+        out.append(_postmortem_text(view.postmortem))
+    followups = _followups(view.state)
+    if followups:
+        out += ["### Follow-up issues\n", *(f"- #{e(f['number'])}: {e(f['text'])}\n" for f in followups), "\n"]
+    if ev.findings:
+        out.append("### What is missing\n")
+        for f in ev.findings:
+            line = f" (line {e(f.line)})" if f.line else ""
+            out.append(f"- {e(ICONS[f.severity])} `{e(f.rule)}`{line}: {e(f.message)}\n")
+        out.append("\n")
+    if view.notes:
+        out += ["### Notes\n", *(f"- {e(note)}\n" for note in view.notes), "\n"]
+    timeline = view.timeline
+    if timeline is not None and (timeline.rows or timeline.figures):
+        out.append("<details><summary>Timeline (UTC) and figures</summary>\n\n")
+        out += [f"- {e(label)}: **{e(value)}**\n" for label, value in timeline.figures]
+        out.append("\n")
+        out += [f"- {e(when)} {'🤖' if source == 'bot' else '👤'} {e(what)}\n" for when, what, source in timeline.rows]
+        out.append("\n")
+        unknown = [e(name) for name, value in timeline.slots if value is None]
+        if unknown:
+            out.append(f"Still to write in the Record section's timeline: {', '.join(unknown)}.\n")
+        out.append(f"\n{_RECORD_LINE}\n\n</details>\n\n")
+    read = times_read(inc, config)
+    if read:
+        out.append(
+            f"<details><summary>Times as read ({len(read)}; no zone written means {e(config.timezone)})</summary>\n\n"
+        )
+        out += [f"- line {e(t['line'])}: `{e(t['written'])}` ({e(t['zone'])}) → {e(t['read'])}\n" for t in read]
+        out.append("\n</details>\n\n")
+    if not inc.videos and config.video.mode != "off":
+        out.append(_VIDEO_HOWTO.format(hosts=e(", ".join(config.video.hosts) or "an allowed host")))
+    out.append(
+        "<sub>Updated by incident-kit from the issue as it is now; humans own the issue body, this comment is the "
+        "bot's.</sub>\n"
+        # Already safe inside an HTML comment (see state_json); escaping would break the JSON.
+        f"{markers.state(state_json(dump(view.state)))}\n"
+    )
+    return fit("".join(out), view)
+
+
+def _postmortem_text(pm: PostmortemView) -> str:
+    e = _escape
+    out = ["### Postmortem\n"]
+    if pm.times and pm.cancelled:
+        out.append(f"Cancelled (was {e(pm.times[0])}); the calendar invite was withdrawn.\n")
+    if pm.times and not pm.cancelled:
+        out.append(f"**{' · '.join(e(t) for t in pm.times)}**, 2 hours unless written otherwise.\n\n")
+        out.append(f"- [Add to Google Calendar]({e(pm.google)})")
+        if pm.ics_url:
+            out.append(f" · [Calendar invite (.ics)]({e(pm.ics_url)})")
+        out.append("\n")
+        if pm.attendees:
+            out.append(f"- Invited: {', '.join(e(a) for a in pm.attendees)}\n")
+    elif pm.proposal:
+        out.append(
+            f"Proposed slot: **{' · '.join(e(t) for t in pm.proposal)}**. To take it, write it under Datetime(UTC) "
+            "in the body; incident-kit then sends the invite.\n"
+        )
+    if pm.missing or pm.missing_names:
+        who = [f"@{e(h)}" for h in pm.missing]
+        names = ", ".join(e(n) for n in pm.missing_names)
+        out.append("- No e-mail address for " + ", ".join(who) + (", " if who and pm.missing_names else "") + names)
+        out.append(_MISSING_TAIL)
+    if pm.note:
+        out.append(f"- {e(pm.note)}\n")
+    out.append("\n")
+    return "".join(out)
 
 
 def times_read(inc: Incident, config: Config) -> list[dict[str, Any]]:
