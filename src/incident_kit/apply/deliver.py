@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import copy
 import json
-import smtplib
 import socket
 import ssl
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import smtplib  # imported where mail is sent: most events send none (issue #16)
 
 from incident_kit.plan.messages import (
     EMAIL,
@@ -217,6 +219,8 @@ class Channels:
 
     def close(self) -> None:
         if self._smtp is not None:
+            import smtplib
+
             try:
                 self._smtp.quit()
             except (smtplib.SMTPException, OSError):
@@ -287,6 +291,8 @@ def _network_reason(reason: object) -> str:
 
 def connect(email: EmailSettings, secrets: NotifySecrets) -> smtplib.SMTP:
     """An SMTP session, encrypted as configured and logged in when a user is given."""
+    import smtplib
+
     port = email.port or PORTS[email.security]
     if secrets.smtp_user and email.security == "none":
         # A password must not cross the network in clear text.
@@ -326,6 +332,8 @@ def connect(email: EmailSettings, secrets: NotifySecrets) -> smtplib.SMTP:
 
 def _send_one(connection: smtplib.SMTP, message: Message, email: EmailSettings, now: datetime) -> dict[str, str]:
     """Send one mail; the addresses refused (lowercased) with the server's reason."""
+    import smtplib
+
     assert message.mail is not None
     msg = email_message(message.mail, email.sender, message.to, now)
     addresses = [r.address for r in message.to]
@@ -347,6 +355,8 @@ def _reply(code: int, text: bytes | str) -> str:
 
 
 def _smtp_reason(exc: BaseException) -> str:
+    import smtplib
+
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         # smtplib turns a read timeout into "Connection unexpectedly closed: timed out".
         if isinstance(exc.__context__, TimeoutError | socket.timeout):

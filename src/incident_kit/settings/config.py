@@ -8,15 +8,39 @@ exactly the failure a team under stress will not notice.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-import yaml
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from incident_kit.settings.defaults import DEFAULT_VIDEO_HOSTS
+
+
+def _lazy(name: str) -> ModuleType:
+    """The module `name`, loaded on its first attribute use (the standard library's LazyLoader recipe): a run
+    without a settings file never reads YAML, and importing yaml cost every event process about 10 ms (#16)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    import yaml
+else:
+    yaml = _lazy("yaml")
 
 DEFAULT_PATH = ".github/incident-kit.yml"
 
@@ -138,15 +162,14 @@ class _Bad(Exception):
         self.node = node
 
 
-_constructor = yaml.constructor.SafeConstructor()
-Parser = Callable[[yaml.Node], Any]
+Parser = Callable[["yaml.Node"], Any]
 
 
 def _scalar(node: yaml.Node) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise _Bad("a single value", node)
     try:
-        return _constructor.construct_object(node, deep=True)
+        return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
     except Exception:
         # An explicit tag that does not fit its text (`!!int abc`, `!!timestamp 2026-13-45`,
         # `!!bool maybe`, `!!python/name ...`): a wrong value like any other, not a crash.
@@ -458,26 +481,32 @@ class _TooDeep(Exception):
         self.line = line
 
 
-class _Loader(yaml.SafeLoader):
-    """The safe loader, refusing nesting deeper than MAX_DEPTH while it composes: PyYAML composes
-    recursively, so a 5,000-deep list would otherwise end in a RecursionError."""
+@functools.cache
+def _loader() -> type[yaml.SafeLoader]:
+    """The loader class, made on first use: subclassing yaml.SafeLoader at import would load yaml (#16)."""
 
-    _depth = 0
+    class _Loader(yaml.SafeLoader):
+        """The safe loader, refusing nesting deeper than MAX_DEPTH while it composes: PyYAML composes
+        recursively, so a 5,000-deep list would otherwise end in a RecursionError."""
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark.line + 1)  # type: ignore[no-untyped-call]
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+        _depth = 0
+
+        def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+            self._depth += 1
+            try:
+                if self._depth > MAX_DEPTH:
+                    raise _TooDeep(self.peek_event().start_mark.line + 1)  # type: ignore[no-untyped-call]
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+    return _Loader
 
 
 def parse_config(text: str, source: str = DEFAULT_PATH) -> Config:
     """Validate a config file's text. An empty file means every default."""
     try:
-        loader = _Loader(text)
+        loader = _loader()(text)
         try:
             node = loader.get_single_node()
         finally:
