@@ -9,6 +9,9 @@ Targets (issue #3): median under 1 s on a 2-core machine; at most 4 requests on 
 edit; 0 writes when nothing changed. Issue #16: the typical edit within 1.25x of the floor, a
 process that imports PyGithub and makes the same GET requests through it (measured in the same
 run, interleaved with the handler's runs). Run: ``.venv/bin/python bench/bench_event.py``.
+
+``--compare SRC`` also runs the handler from another checkout's ``src`` (PYTHONPATH=SRC, e.g. a worktree
+of main), interleaved with the others, so a before/after ratio is not skewed by the machine's load.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ def body() -> str:
     return edits.attach_video(text, "https://github.com/user-attachments/assets/5c525197-0d54-4163-bfe6-54fc656dd1fe")
 
 
-def run_once(fake: FakeGitHub, number: int, tmp: Path, probe: bool = False) -> tuple[float, int, int, str]:
+def run_once(
+    fake: FakeGitHub, number: int, tmp: Path, probe: bool = False, src: str = ""
+) -> tuple[float, int, int, str]:
     event = tmp / "event.json"
     event.write_text(json.dumps({"action": "edited", "issue": {"number": number}, "sender": {"login": "alice"}}))
     env = {
@@ -62,6 +67,8 @@ def run_once(fake: FakeGitHub, number: int, tmp: Path, probe: bool = False) -> t
         "INCIDENT_KIT_TOKEN": TOKEN,
         "INCIDENT_KIT_BOT_LOGIN": BOT,
     }
+    if src:
+        env["PYTHONPATH"] = src
     code = "import sys, runpy; sys.argv=['incident-kit','run']; from incident_kit.entry.cli import main; rc=main()"
     if probe:
         code += f"; print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
@@ -89,6 +96,7 @@ def floor_once(fake: FakeGitHub, paths: list[str]) -> float:
 
 
 def main() -> None:
+    compare = sys.argv[sys.argv.index("--compare") + 1] if "--compare" in sys.argv else ""
     print(bytecode_state.state())
     with FakeGitHub() as fake, tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -106,9 +114,11 @@ def main() -> None:
         run_once(fake, n, tmp)
         # The handler's own reads on a typical edit (query strings dropped: same endpoints, same count).
         paths = [r.path for r in fake.requests if r.method == "GET" and not r.path.endswith("/rate_limit")]
-        again_times, again_requests, again_writes, floor_times = [], [], [], []
+        again_times, again_requests, again_writes, floor_times, other_times = [], [], [], [], []
         for _ in range(RUNS):
             floor_times.append(floor_once(fake, paths))
+            if compare:
+                other_times.append(run_once(fake, n, tmp, src=compare)[0])
             t, req, wr, _ = run_once(fake, n, tmp)
             again_times.append(t)
             again_requests.append(req)
@@ -126,6 +136,9 @@ def main() -> None:
     )
     print(f"  floor (PyGithub + {len(paths)} GETs)  : {med(floor_times) * 1000:7.0f} ms")
     print(f"  typical edit / floor        : {med(again_times) / med(floor_times):7.2f}x   (target: <= 1.25x)")
+    if compare:
+        other = med(other_times)
+        print(f"  typical edit, {compare}: {other * 1000:7.0f} ms, {other / med(floor_times):.2f}x floor")
     print("  targets: < 1000 ms, <= 4 requests, 0 writes when nothing changed")
     print(f"  heavy modules imported      : {heavy or 'none'}   (target: none of {', '.join(HEAVY)})")
 
