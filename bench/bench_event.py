@@ -71,7 +71,9 @@ def run_once(
         env["PYTHONPATH"] = src
     code = "import sys, runpy; sys.argv=['incident-kit','run']; from incident_kit.entry.cli import main; rc=main()"
     if probe:
-        code += f"; print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+        # A module set up lazily (importlib.util.LazyLoader: settings' yaml) and never used is not loaded.
+        loaded = "m in sys.modules and type(sys.modules[m]).__name__ != '_LazyModule'"
+        code += f"; print('HEAVY=' + ','.join(m for m in {HEAVY!r} if {loaded}))"
     fake.reset_log()
     start = time.perf_counter()
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
