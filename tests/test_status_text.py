@@ -27,6 +27,7 @@ from incident_kit.body.checklist import open_items_by_section
 from incident_kit.body.model import Decision, IssueContext
 from incident_kit.body.parse import parse_incident
 from incident_kit.plan import status
+from incident_kit.plan.bot_state import BotState, dump, from_dict
 from incident_kit.plan.invite import PostmortemView
 from incident_kit.plan.status import StatusView, TimelineView, Untrusted, render_status
 from incident_kit.rules.evaluate import evaluate
@@ -76,7 +77,7 @@ def oracle(view: StatusView) -> str:
         times_read=status.times_read(inc, view.config),
         team_zone=view.config.timezone,
         status_marker=Markup(markers.STATUS),
-        state_block=Markup(markers.state(status.state_json(view.state))),
+        state_block=Markup(markers.state(status.state_json(dump(view.state)))),
     )
     return status.fit(text, view)
 
@@ -154,7 +155,15 @@ def views(draw: st.DrawFn, body: str | None = None) -> StatusView:
     )
     untrusted = draw(st.none() | st.builds(Untrusted, author=TEXT, label=TEXT))
     return StatusView(
-        "t", evaluate(incident, context, config), context, config, state, draw(LISTS), untrusted, postmortem, timeline
+        "t",
+        evaluate(incident, context, config),
+        context,
+        config,
+        from_dict(state),
+        draw(LISTS),
+        untrusted,
+        postmortem,
+        timeline,
     )
 
 
@@ -162,7 +171,7 @@ def views(draw: st.DrawFn, body: str | None = None) -> StatusView:
 def test_corpus_body_with_defaults_is_the_templates_text(path: Path) -> None:
     incident = parse_incident(path.read_text(encoding="utf-8"), reference=NOW)
     context = IssueContext(labels=frozenset({"incident"}), created_at=NOW, now=NOW)
-    view = StatusView("t", evaluate(incident, context, Config()), context, Config(), {})
+    view = StatusView("t", evaluate(incident, context, Config()), context, Config(), BotState())
     text = render_status(view)
     assert text == oracle(view)
     assert text.startswith("<!-- incident-kit:status -->\n") and text.endswith(" -->\n")
@@ -183,7 +192,7 @@ def test_untrusted_text_is_escaped_not_html() -> None:
         evaluate(incident, context, Config()),
         context,
         Config(),
-        {},
+        BotState(),
         ['<img src=x onerror="a">'],
         Untrusted("m&m", "<x>"),
     )
