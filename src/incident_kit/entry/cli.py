@@ -68,7 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     install.add_argument(
         "--pin",
         metavar="SHA",
-        help="commit SHA of the incident-kit release the workflows should use (uses: incident-kit/incident-kit@SHA)",
+        help="the incident-kit commit the workflows use (default: the commit this incident-kit was built from); "
+        "re-pins the workflows already installed, keeping your other edits",
+    )
+    install.add_argument("--tag", metavar="vX.Y.Z", help="the release of the --pin commit, written as its comment")
+    install.add_argument(
+        "--action",
+        metavar="OWNER/REPO",
+        help="use incident-kit from this repository, e.g. your fork (default: the one the files name, "
+        "else incident-kit/incident-kit)",
     )
     install.set_defaults(func=_install)
 
@@ -106,6 +114,15 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="walk a demo incident through incident-kit on this machine")
     demo.add_argument("--out", default="demo-output", metavar="DIR", help="where to write what happened")
+    demo.add_argument(
+        "--force", action="store_true", help="write into --out even if it holds files no earlier demo wrote"
+    )
+    demo.add_argument(
+        "--config",
+        metavar="PATH",
+        help="your settings instead of the demo team's: with notify: and INCIDENT_KIT_SLACK_WEBHOOK / "
+        "INCIDENT_KIT_SMTP_USER / INCIDENT_KIT_SMTP_PASSWORD set, the demo tells people for real",
+    )
     demo.set_defaults(func=_demo)
 
     # ---- weekly (issue #6)
@@ -159,6 +176,12 @@ def _weekly(args: argparse.Namespace) -> int:
             config = load_config(args.config or DEFAULT_PATH)
         except ConfigError as exc:
             return _fail(str(exc))
+        damaged = _damaged_sandbox(folder)
+        if damaged:
+            return _fail(
+                f"--local {args.local}: the sandbox repository is damaged ({damaged}); "
+                f"make a new one with `incident-kit demo --out {args.local} --force`"
+            )
         full_name = str(json.loads((folder / "repo.json").read_text(encoding="utf-8")).get("full_name") or "local")
         # With --now, what the scan writes is dated then too (comments, follow-up issues).
         local = LocalRepository(folder, full_name=full_name, clock=(lambda: now) if now else None)
@@ -195,6 +218,15 @@ def _weekly(args: argparse.Namespace) -> int:
     except PortError as exc:
         print(f"incident-kit: weekly check: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if not args.local:
+            raise
+        # The sandbox is a JSON file anyone can edit: an entry of the wrong shape is a damaged
+        # sandbox to report, not a traceback (GitHub's answers are checked by the REST backend).
+        return _fail(
+            f"--local {args.local}: the sandbox repository is damaged ({type(exc).__name__}: {exc}); "
+            f"make a new one with `incident-kit demo --out {args.local} --force`"
+        )
     print(cli_text(report, repo, args.digest))
     return EXIT_OK
 
@@ -202,12 +234,38 @@ def _weekly(args: argparse.Namespace) -> int:
 # ---- end weekly
 
 
+def _damaged_sandbox(folder: Any) -> str:
+    """Why a sandbox's repo.json cannot be used, or "" (its entries are checked as they are read)."""
+    try:
+        data = json.loads((folder / "repo.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"repo.json: {exc}"
+    if not isinstance(data, dict):
+        return "repo.json is not a JSON object"
+    shapes = {"issues": dict, "comments": list, "labels": dict, "permissions": dict, "files": dict, "commits": list}
+    wrong = [key for key, kind in shapes.items() if not isinstance(data.get(key), kind)]
+    return f"repo.json has no valid {', '.join(wrong)}" if wrong else ""
+
+
 def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from incident_kit.entry import gha
     from incident_kit.entry.demo import run_demo
+    from incident_kit.settings.config import ConfigError, load_config
 
-    return run_demo(Path(args.out))
+    config = None
+    if args.config:
+        try:
+            config = load_config(args.config)
+        except ConfigError as exc:
+            return _fail(str(exc))
+    try:
+        # The action's inputs, from the same variables: `notify:` in --config plus these tell people for real.
+        secrets = gha.notify_secrets()
+    except gha.InputError as exc:
+        return _fail(f"{exc} (from INCIDENT_KIT_SLACK_WEBHOOK, INCIDENT_KIT_SMTP_USER, INCIDENT_KIT_SMTP_PASSWORD)")
+    return run_demo(Path(args.out), config=config, secrets=secrets, force=args.force)
 
 
 def _fail(message: str) -> int:
@@ -215,20 +273,58 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _read_body(name: str) -> str | None:
-    if name == "-":
-        data = sys.stdin.buffer.read()
+def _read_file(name: str, what: str) -> bytes | None:
+    """The bytes of a file argument; or None after saying, in one line, why it cannot be read."""
+    from pathlib import Path
+
+    path = Path(name)
+    if path.is_dir():
+        problem = "is a folder"
+    elif not path.exists():
+        problem = "no such file" if path.parent.is_dir() else f"no such file (no folder {path.parent})"
     else:
         try:
-            with open(name, "rb") as fh:
-                data = fh.read()
+            return path.read_bytes()
         except OSError as exc:
-            print(
-                f"incident-kit: cannot read {name}: {exc.strerror}; pass the path of a markdown file or - for stdin",
-                file=sys.stderr,
-            )
-            return None
-    return data.decode("utf-8", "replace")
+            problem = f"cannot be read ({exc.strerror or exc})"
+    print(f"incident-kit: {name}: {problem}; pass the path of {what}", file=sys.stderr)
+    return None
+
+
+def _text_of(name: str, data: bytes, what: str) -> str | None:
+    """``data`` as text, refusing a binary file or one not in UTF-8 (a decode would garble it silently)."""
+    problem = ""
+    if b"\0" in data:
+        problem = "is a binary file, not text"
+    else:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem = f"is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+    print(f"incident-kit: {name}: {problem}; pass {what}", file=sys.stderr)
+    return None
+
+
+def _read_body(name: str) -> str | None:
+    what = "a markdown file or - for stdin"
+    data = sys.stdin.buffer.read() if name == "-" else _read_file(name, what)
+    return None if data is None else _text_of("<stdin>" if name == "-" else name, data, f"the issue body as {what}")
+
+
+def _write_out(name: str, data: bytes) -> int | None:
+    """Write an --out file; an exit code after saying why it cannot be written."""
+    from pathlib import Path
+
+    path = Path(name)
+    if path.is_dir():
+        return _fail(f"--out {name} is a folder; name the file to write, e.g. {path / 'out'}")
+    if not path.parent.is_dir():
+        return _fail(f"--out {name}: no folder {path.parent}; create it first or choose another path")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        return _fail(f"--out {name}: cannot be written ({exc.strerror or exc}); choose another path")
+    return None
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -328,7 +424,6 @@ def _inputs(args: argparse.Namespace) -> tuple[Any, datetime, str] | int:
 
 
 def _invite(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from incident_kit.body.model import IssueContext
     from incident_kit.body.parse import parse_incident
@@ -364,7 +459,9 @@ def _invite(args: argparse.Namespace) -> int:
         now=now,
     )
     assert plan.content is not None and plan.view is not None
-    Path(args.out).write_bytes(plan.content)
+    failed = _write_out(args.out, plan.content)
+    if failed is not None:
+        return failed
     print(f"wrote {args.out}: {' · '.join(plan.view.times)}")
     for rule, message, line in plan.warnings:
         print(f"{args.file}:{line}: warning {rule} {message}")
@@ -392,13 +489,15 @@ def _report(args: argparse.Namespace) -> int:
     config, created, body = inputs
     comments: list[dict[str, Any]] = []
     if args.comments:
+        what = "a JSON list of comments as the GitHub API returns them"
+        raw = _read_file(args.comments, what)
+        text = None if raw is None else _text_of(args.comments, raw, what)
+        if text is None:
+            return EXIT_USAGE
         try:
-            with open(args.comments, encoding="utf-8") as fh:
-                loaded = json.load(fh)
-        except (OSError, ValueError) as exc:
-            return _fail(
-                f"--comments {args.comments}: {exc}; pass a JSON list of comments as the GitHub API returns them"
-            )
+            loaded = json.loads(text)
+        except ValueError as exc:
+            return _fail(f"--comments {args.comments}: not JSON ({exc}); pass {what}")
         if not isinstance(loaded, list) or not all(isinstance(c, dict) for c in loaded):
             return _fail(f"--comments {args.comments}: expected a JSON list of comment objects")
         comments = loaded
@@ -427,7 +526,9 @@ def _report(args: argparse.Namespace) -> int:
         pdf = repo.get_file(outcome.pdf_path)
         if pdf is None:
             return _fail("the report was rendered but not saved")
-        Path(args.out).write_bytes(pdf.content)
+        failed = _write_out(args.out, pdf.content)
+        if failed is not None:
+            return failed
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"wrote {args.out} ({len(pdf.content):,} bytes)")
@@ -443,31 +544,55 @@ def _created(text: str | None) -> datetime | None:
 def _install(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from incident_kit.entry.install import apply_install, check_pin, plan_install
+    from incident_kit import __version__
+    from incident_kit.entry import resources
+    from incident_kit.entry.install import Pin, apply_install, check_action, check_pin, check_tag, plan_install
 
     target = Path(args.target)
     if not target.is_dir():
-        return _fail(f"--target {args.target}: no such folder; pass the root of your repository")
+        what = "is not a folder" if target.exists() else "no such folder"
+        return _fail(f"--target {args.target}: {what}; pass the root of your repository")
     try:
-        pin = check_pin(args.pin) if args.pin else None
+        action = check_action(args.action) if args.action else None
+        tag = check_tag(args.tag) if args.tag else None
+        commit = check_pin(args.pin) if args.pin else None
     except ValueError as exc:
         return _fail(str(exc))
+    if tag and not commit:
+        return _fail("--tag names the release of a --pin commit: pass --pin SHA with it")
+    built = resources.built_from()
+    if commit is None:
+        if built is None:
+            return _fail(
+                "this incident-kit does not know the commit it was built from (an install without its build "
+                "record, or a source copy without git), and will not write a placeholder: pass --pin <commit SHA "
+                "of the incident-kit release> (the release page names it), e.g. --pin 0123abc...  --tag v0.2.0"
+            )
+        pin = Pin(built.commit, f"v{__version__}", action)
+        print(f"pinning incident-kit to {built.commit} (v{__version__}, the commit of {built.source})")
+        if built.source.startswith("the source checkout"):
+            print("  a source checkout's commit must be pushed to GitHub for the workflows to find it")
+    else:
+        same = built is not None and built.commit == commit
+        pin = Pin(commit, tag or (f"v{__version__}" if same else None), action)
     steps = plan_install(target, args.force, pin)
     prefix = "would " if args.dry_run else ""
     for step in steps:
         rel = step.path.relative_to(target)
-        verb = {"create": "create", "update": "replace", "unchanged": "keep", "skip": "skip"}[step.action]
         reason = f" ({step.reason})" if step.reason else ""
         if step.action == "unchanged":
-            print(f"{rel}: up to date")
+            print(f"{rel}: up to date{reason}")
         else:
+            verb = {"create": "create", "update": "replace", "repin": "re-pin", "skip": "skip"}[step.action]
             print(f"{prefix}{verb} {rel}{reason}")
     if not args.dry_run:
-        apply_install(target, steps, pin)
-    if pin is None:
+        apply_install(steps)
+    if pin.version is None:
         print(
-            "note: the workflows pin incident-kit to a placeholder commit (000…0) and will fail until "
-            "you re-run with --pin <commit SHA of the incident-kit release>",
+            "note: the uses: lines carry no version comment: add --tag vX.Y.Z (the release of that commit) "
+            "so readers and Dependabot see which release it is",
             file=sys.stderr,
         )
+    if any(step.action in ("create", "update", "repin") for step in steps) and not args.dry_run:
+        print("next: commit .github/ and push it to the default branch; the first incident issue runs it")
     return EXIT_OK

@@ -10,6 +10,7 @@ person left, the labels and assignees, and the bot's status comment.
 from __future__ import annotations
 
 import shutil
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -38,13 +39,47 @@ postmortem:
 """
 
 
-def run_demo(out: Path, config: Config | None = None, secrets: NotifySecrets | None = None) -> int:
+# Left in the output folder: a later demo may replace what this one wrote, and nothing else.
+MARK = ".incident-kit-demo"
+
+
+def _refusal(out: Path, force: bool) -> str:
+    """Why the demo must not write into ``out``, or "". Only an earlier demo's output is replaced
+    without --force: ``--out ~/work`` must never delete ``~/work/repo``."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file; pass a folder (a new one is made)"
+    if force or not out.is_dir() or (out / MARK).is_file():
+        return ""
+    try:
+        empty = not any(out.iterdir())
+    except OSError as exc:
+        return f"--out {out} cannot be read ({exc.strerror or exc})"
+    if empty:
+        return ""
+    return (
+        f"--out {out} holds files no earlier demo wrote (the demo would replace {out / 'repo'} and "
+        "step-*.md); choose a new or empty folder, or pass --force"
+    )
+
+
+def run_demo(out: Path, config: Config | None = None, secrets: NotifySecrets | None = None, force: bool = False) -> int:
     """Walk the story; with ``config.notify`` and ``secrets`` it also tells people (tests point
     both at loopback servers)."""
+    refusal = _refusal(out, force)
+    if refusal:
+        print(f"incident-kit: {refusal}", file=sys.stderr)
+        return 2
     config = config or parse_config(DEMO_SETTINGS, "demo settings")
-    if (out / "repo").exists():
-        shutil.rmtree(out / "repo")  # every demo starts from an empty sandbox
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        if (out / "repo").is_dir():
+            shutil.rmtree(out / "repo")  # every demo starts from an empty sandbox
+        elif (out / "repo").exists():
+            (out / "repo").unlink()
+        out.mkdir(parents=True, exist_ok=True)
+        (out / MARK).write_text("written by `incident-kit demo`; a later demo may replace this folder's contents\n")
+    except OSError as exc:
+        print(f"incident-kit: --out {out}: {exc.strerror or exc}; choose another folder", file=sys.stderr)
+        return 2
     clock = {"now": require_iso(STORY[0].at, "the demo step time")}
     repo = LocalRepository(out / "repo", clock=lambda: clock["now"])
     for login in TEAM:

@@ -1,8 +1,12 @@
 """``incident-kit install``: put the workflows, the issue template and a starter config into a repository.
 
-Installing twice changes nothing. A file that differs from what incident-kit
-ships is the user's: it is left alone unless ``--force`` is given, and the
-config file is never overwritten at all (it holds the team's settings).
+Every ``uses:`` of incident-kit in the workflows it writes is pinned to one commit
+(the one this package was built from, or ``--pin``) with the version in a comment.
+Installing is reconciling: a file that is missing is created; a workflow the team
+edited keeps every edit and only has its incident-kit ``uses:`` lines re-pinned in
+place; a workflow with no incident-kit ``uses:`` left was replaced by the team and
+is left alone (``--force`` replaces it); the issue template follows the same rule
+without pins; the settings file is never overwritten. Installing twice changes nothing.
 """
 
 from __future__ import annotations
@@ -13,142 +17,157 @@ from pathlib import Path
 
 from incident_kit.entry import resources
 
-STARTER_CONFIG = """\
-# incident-kit settings. Every setting is optional; the values shown are the defaults.
-# Reference: https://github.com/incident-kit/incident-kit#configuration
+DEFAULT_ACTION = "incident-kit/incident-kit"
+# The shipped workflows pin incident-kit to this; install always writes a real commit instead.
+PLACEHOLDER_SHA = "0" * 40
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,60}$")
 
-# labels:
-#   incident: incident
-#   not-incident: not-incident
-#   improvement: incident-improvement
-#   needs-video: needs-video
+# One `uses:` line: the lead (indent, "- ", "uses:"), an optional quote, OWNER/REPO, an optional
+# path inside it, the ref, and what follows (a comment). Only block style; flow style `{uses: x}`
+# is not what incident-kit writes.
+_USES = re.compile(
+    r"""^(?P<lead>\s*(?:-\s+)?uses:\s*)(?P<q>["']?)(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)"""
+    r"""(?P<sub>(?:/[A-Za-z0-9_.-]+)*)@(?P<ref>[^\s"'#]+)(?P=q)(?P<tail>\s*(?:#.*)?)$"""
+)
+# A trailing comment incident-kit wrote (or a version comment like it): replaced when re-pinning.
+_VERSION_COMMENT = re.compile(r"^\s*(?:#\s*(?:v?\d[\w.+-]*|release\S*|pinned\b.*))?\s*$")
 
-# GitHub handles of the engineers who can investigate, and who to tell.
-# engineers: [octocat]
-# stakeholders: [ceo-handle, ops@example.com]
 
-# Addresses for calendar invites and mail: handle (or a name written under Attendees) -> e-mail.
-# people:
-#   octocat: octocat@example.com
-#   山田: yamada@example.com     # "山田さん" under Attendees is invited at this address
+@dataclass(frozen=True)
+class Pin:
+    """What every incident-kit ``uses:`` should say."""
 
-# video:
-#   mode: require          # require | warn | off
-#   allowed-hosts: [loom.com, youtube.com, youtu.be, drive.google.com, vimeo.com]
-
-# Action items that only ask people to try harder. Your phrases are ADDED to the built-in
-# English and Japanese list (be careful, 気をつけます, 注意します, ...). To use only your
-# own list, set the next setting to false.
-# vague-phrases: [様子を見る, keep an eye on]
-# builtin-vague-phrases: true
-
-# timezone: UTC            # your team's zone (IANA, e.g. Asia/Tokyo): times written without a zone
-#                          # are read in it; proposed postmortem hours are counted in it
-# display-timezones: [Asia/Tokyo]
-
-# tick-boxes: false        # let the bot tick boxes it fulfils (re-reads the body first)
-
-# report:
-#   path: incidents/{year}/{number}-{slug}.pdf
-#   branch: ""             # empty: the default branch
-
-# postmortem:
-#   propose: true
-#   hour: 10
-#   within-days: 5
-#   holidays: [2026-12-31]
-#   organizer: ops@example.com
-#   ics-path: incidents/{year}/{number}/postmortem.ics
-
-# The weekly check (workflows/incident-kit-weekly.yml) reminds each incident once a week,
-# opens a follow-up issue per action item that links none, and closes done improvements.
-# weekly:
-#   close-when-done: true  # close an incident-improvement issue once every box is done
-#   quiet-days: [saturday, sunday]   # no reminders on these days (in `timezone`)
-#   sections: []           # headings whose boxes count, e.g. [Record, Closing]; empty: all
-#   digest-issue: false    # also keep a rolling digest issue (the job summary always has it)
-#   digest-label: incident-digest    # the label that marks the digest issue
-#   overdue-days: 30       # a follow-up issue open longer than this is overdue in the digest
-#   state-path: incidents/.incident-kit-weekly.json   # the check's state, committed on report.branch
-
-# Tell people (nothing is sent unless a section is here). The secrets come from the
-# action's inputs slack-webhook, smtp-user and smtp-password (repository secrets).
-# notify:
-#   slack:
-#     call-link: https://app.slack.com/huddle/T0123ABC/C0456DEF   # the "join the call" button
-#     mention: "<!here>"     # Slack's own form; "" for none
-#   email:
-#     from: incident-kit@example.com
-#     host: smtp.example.com
-#     port: 587              # default: 587 for starttls, 465 for tls, 25 for none
-#     security: starttls     # starttls | tls | none
-#     announcement-prefix: "Announcement:"   # a comment starting so is what stakeholders get
-#     to: [octocat, ops@example.com]   # handles go through people; empty means stakeholders
-"""
+    commit: str
+    version: str | None  # the comment, e.g. "v0.2.0"; None when the commit's release is unknown
+    action: str | None = None  # OWNER/REPO of a fork; None keeps the repository a file already names
 
 
 @dataclass(frozen=True)
 class Step:
     path: Path
-    action: str  # "create", "update", "unchanged", "skip"
+    action: str  # "create", "update", "repin", "unchanged", "skip"
     reason: str = ""
-
-
-# The shipped workflows pin incident-kit to this placeholder; install writes the real commit.
-PLACEHOLDER_SHA = "0" * 40
-_SHA = re.compile(r"^[0-9a-f]{40}$")
+    data: bytes | None = None  # what "create", "update" and "repin" write
 
 
 def check_pin(pin: str) -> str:
     if not _SHA.match(pin):
         raise ValueError(
             f"--pin {pin!r} is not a full 40-character commit SHA: pass the commit of the incident-kit "
-            "release you want, e.g. from its release page"
+            "release you want (its release page names it), not a tag or a short SHA"
         )
     return pin
 
 
-def shipped_files(target: Path, pin: str | None = None) -> dict[Path, bytes]:
-    """What incident-kit installs into ``target``, path by path (workflows pinned to ``pin``)."""
-    github = target / ".github"
-    out = {
-        github / "workflows" / n: (d.replace(PLACEHOLDER_SHA.encode(), pin.encode()) if pin else d)
-        for n, d in resources.files("workflows").items()
-    }
-    out.update({github / "ISSUE_TEMPLATE" / n: d for n, d in resources.files("ISSUE_TEMPLATE").items()})
-    out[config_path(target)] = STARTER_CONFIG.encode()
-    return out
+def check_action(action: str) -> str:
+    if not _REPO.match(action) or action.endswith((".git", "/")):
+        raise ValueError(f"--action {action!r} is not OWNER/REPO: pass your fork's name, e.g. myorg/incident-kit")
+    return action
+
+
+def check_tag(tag: str) -> str:
+    if not _TAG.match(tag):
+        raise ValueError(f"--tag {tag!r} is not a release tag such as v0.2.0")
+    return tag
+
+
+def _ours(repo: str, sub: str, pin: Pin) -> bool:
+    """Whether a ``uses:`` names incident-kit: upstream, the --action fork, or any repository called
+    incident-kit (a fork keeps the name unless renamed; a renamed fork needs --action each time)."""
+    if sub and not re.fullmatch(r"/actions/[A-Za-z0-9_.-]+", sub):
+        return False
+    name = repo.lower()
+    return name == DEFAULT_ACTION or name == (pin.action or "").lower() or name.split("/")[1] == "incident-kit"
+
+
+def repin(text: str, pin: Pin) -> tuple[str, int]:
+    """``text`` with every incident-kit ``uses:`` set to ``pin``, every other byte kept; and how many."""
+    out: list[str] = []
+    found = 0
+    for raw in text.splitlines(keepends=True):
+        body = raw.rstrip("\r\n")
+        match = _USES.match(body)
+        if match is None or not _ours(match["repo"], match["sub"], pin):
+            out.append(raw)
+            continue
+        found += 1
+        tail = match["tail"]
+        keep = "" if _VERSION_COMMENT.match(tail) else tail  # a comment of the team's own stays
+        comment = keep or (f" # {pin.version}" if pin.version else "")
+        head = f"{pin.action or match['repo']}{match['sub']}@{pin.commit}"
+        line = f"{match['lead']}{match['q']}{head}{match['q']}{comment}"
+        out.append(line + raw[len(body) :])
+    return "".join(out), found
 
 
 def config_path(target: Path) -> Path:
     return target / ".github" / "incident-kit.yml"
 
 
-def plan_install(target: Path, force: bool, pin: str | None = None) -> list[Step]:
+def shipped_files(target: Path, pin: Pin) -> dict[Path, bytes]:
+    """What incident-kit installs into ``target``, path by path, the workflows pinned to ``pin``."""
+    github = target / ".github"
+    out = {
+        github / "workflows" / name: repin(data.decode("utf-8"), pin)[0].encode("utf-8")
+        for name, data in resources.files("workflows").items()
+    }
+    out.update({github / "ISSUE_TEMPLATE" / n: d for n, d in resources.files("ISSUE_TEMPLATE").items()})
+    out[config_path(target)] = resources.files("starter")["incident-kit.yml"]
+    return out
+
+
+def plan_install(target: Path, force: bool, pin: Pin) -> list[Step]:
     steps: list[Step] = []
+    workflows = target / ".github" / "workflows"
     for path, data in shipped_files(target, pin).items():
         if not path.exists():
-            steps.append(Step(path, "create"))
-        elif path.read_bytes() == data:
+            steps.append(Step(path, "create", data=data))
+            continue
+        if not path.is_file():
+            steps.append(Step(path, "skip", "it is not a file; move it away and run install again"))
+            continue
+        current = path.read_bytes()
+        if current == data:
             steps.append(Step(path, "unchanged"))
         elif path == config_path(target):
             steps.append(Step(path, "skip", "it holds your settings; incident-kit never overwrites it"))
         elif force:
-            steps.append(Step(path, "update", "--force given"))
+            steps.append(Step(path, "update", "--force given", data=data))
+        elif path.parent == workflows:
+            steps.append(_repin_step(path, current, data, pin))
         else:
-            steps.append(
-                Step(
-                    path,
-                    "skip",
-                    "it differs from the shipped version (your change?); re-run with --force to replace it",
-                )
-            )
+            steps.append(Step(path, "skip", "it differs from the shipped version (your change?); --force replaces it"))
     return steps
 
 
-def apply_install(target: Path, steps: list[Step], pin: str | None = None) -> None:
-    shipped = shipped_files(target, pin)
+def _repin_step(path: Path, current: bytes, shipped: bytes, pin: Pin) -> Step:
+    """A workflow the team changed: its incident-kit ``uses:`` re-pinned in place, the rest kept."""
+    try:
+        text = current.decode("utf-8")
+    except UnicodeDecodeError:
+        return Step(path, "skip", "it is not UTF-8 text; --force replaces it with the shipped file")
+    pinned, found = repin(text, pin)
+    if found == 0:
+        return Step(
+            path,
+            "skip",
+            "no incident-kit `uses:` left in it (replaced by you? a fork under another name needs --action); "
+            "--force replaces it with the shipped file",
+        )
+    # Whether the team changed more than the pins: both sides pinned alike, so a fork or an
+    # older pin is no "change" of its own.
+    probe = Pin(PLACEHOLDER_SHA, None, DEFAULT_ACTION)
+    edited = repin(text, probe)[0] != repin(shipped.decode("utf-8"), probe)[0]
+    kept = "your other changes kept" if edited else ""
+    if pinned == text:
+        return Step(path, "unchanged", kept)
+    return Step(path, "repin", kept, data=pinned.encode("utf-8"))
+
+
+def apply_install(steps: list[Step]) -> None:
     for step in steps:
-        if step.action in ("create", "update"):
+        if step.data is not None and step.action in ("create", "update", "repin"):
             step.path.parent.mkdir(parents=True, exist_ok=True)
-            step.path.write_bytes(shipped[step.path])
+            step.path.write_bytes(step.data)

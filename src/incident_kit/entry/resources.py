@@ -1,24 +1,37 @@
-"""Files shipped with incident-kit: the issue template and the workflows to install.
+"""Files shipped with incident-kit, and the commit they were built from.
 
-In a wheel they live in ``incident_kit/_data/`` (see ``[tool.hatch...force-include]``
-in pyproject.toml); in a source checkout or an editable install they are the
-repository's own ``ISSUE_TEMPLATE/`` and ``workflows/`` folders, so there is one
-copy of each file in the repository.
+The issue template, the workflows to install and the starter settings file. In a
+wheel they live in ``incident_kit/_data/`` (see ``[tool.hatch...force-include]`` in
+pyproject.toml); in a source checkout or an editable install they are the
+repository's own ``ISSUE_TEMPLATE/``, ``workflows/`` and ``starter/`` folders, so
+there is one copy of each file in the repository.
+
+The commit: a wheel or sdist built from a git checkout carries
+``incident_kit/_build_info.py`` (written by ``hatch_build.py``). A source checkout
+(an editable install) has no such file; there the checkout's ``git rev-parse HEAD``
+is the commit, since the code that runs is that checkout's. Anything else knows
+no commit, and ``install`` then asks for ``--pin`` rather than guess.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
+import subprocess
+from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
+SOURCE_ROOT = Path(__file__).resolve().parents[3]
+
 
 def data_dir(name: str) -> Traversable:
-    """The shipped folder ``name`` ("ISSUE_TEMPLATE" or "workflows")."""
+    """The shipped folder ``name`` ("ISSUE_TEMPLATE", "workflows" or "starter")."""
     packaged = resources.files("incident_kit") / "_data" / name
     if packaged.is_dir():
         return packaged
-    source = Path(__file__).resolve().parents[3] / name
+    source = SOURCE_ROOT / name
     if source.is_dir():
         return source
     raise FileNotFoundError(f"incident-kit is installed without its {name}/ folder; reinstall it")
@@ -36,3 +49,37 @@ def files(name: str) -> dict[str, bytes]:
 
 def template_text() -> str:
     return files("ISSUE_TEMPLATE")["incident.md"].decode("utf-8")
+
+
+@dataclass(frozen=True)
+class BuiltFrom:
+    commit: str  # full 40-hex SHA
+    source: str  # how it is known, said to the user: "the wheel" or "the source checkout /path"
+
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+def built_from() -> BuiltFrom | None:
+    """The incident-kit commit this code is, or None when it cannot be known."""
+    try:
+        info = importlib.import_module("incident_kit._build_info")
+    except ImportError:
+        info = None
+    commit = str(getattr(info, "COMMIT", ""))
+    if _SHA.match(commit):
+        return BuiltFrom(commit, "the installed package")
+    if not (SOURCE_ROOT / ".git").exists() or not (SOURCE_ROOT / "workflows").is_dir():
+        return None
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--verify", "HEAD^{commit}"],
+            cwd=SOURCE_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return BuiltFrom(head, f"the source checkout {SOURCE_ROOT}") if _SHA.match(head) else None
