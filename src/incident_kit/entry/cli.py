@@ -311,8 +311,8 @@ def _read_body(name: str) -> str | None:
     return None if data is None else _text_of("<stdin>" if name == "-" else name, data, f"the issue body as {what}")
 
 
-def _write_out(name: str, data: bytes) -> int | None:
-    """Write an --out file; an exit code after saying why it cannot be written."""
+def _out_problem(name: str) -> int | None:
+    """Checked before the work, so a typo in --out does not cost a render: an exit code, or None."""
     from pathlib import Path
 
     path = Path(name)
@@ -320,6 +320,17 @@ def _write_out(name: str, data: bytes) -> int | None:
         return _fail(f"--out {name} is a folder; name the file to write, e.g. {path / 'out'}")
     if not path.parent.is_dir():
         return _fail(f"--out {name}: no folder {path.parent}; create it first or choose another path")
+    return None
+
+
+def _write_out(name: str, data: bytes) -> int | None:
+    """Write an --out file; an exit code after saying why it cannot be written."""
+    from pathlib import Path
+
+    path = Path(name)
+    problem = _out_problem(name)
+    if problem is not None:
+        return problem
     try:
         path.write_bytes(data)
     except OSError as exc:
@@ -410,6 +421,9 @@ def _inputs(args: argparse.Namespace) -> tuple[Any, datetime, str] | int:
     """The settings, the creation time and the body a file command works on, or its exit code."""
     from incident_kit.settings.config import DEFAULT_PATH, ConfigError, load_config
 
+    problem = _out_problem(args.out)
+    if problem is not None:
+        return problem
     try:
         config = load_config(args.config or DEFAULT_PATH)
     except ConfigError as exc:

@@ -1,0 +1,204 @@
+"""``incident-kit install`` as a team runs it: pinned to a real commit, re-pinned in place, forks, refusals.
+
+Real processes on real folders. The commit of this source checkout is what an editable
+install pins to (``git rev-parse HEAD``); tests/test_adoption.py does the same with a built wheel.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from incident_kit import __version__
+from incident_kit.entry import resources
+from incident_kit.entry.install import Pin, repin
+
+ROOT = Path(__file__).resolve().parents[1]
+OTHER = "5a3ec84eff668545956fd18022155c47e93e2684"
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", re.MULTILINE)
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "incident_kit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=60,
+    )
+
+
+def uses(folder: Path) -> list[tuple[str, str]]:
+    """Every (target, trailing comment) of the workflows in ``folder/.github/workflows``."""
+    out = []
+    for path in sorted((folder / ".github" / "workflows").glob("*.yml")):
+        out += [(m[1], m[2].strip()) for m in USES.finditer(path.read_text(encoding="utf-8"))]
+    return out
+
+
+def snapshot(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def head() -> str:
+    built = resources.built_from()
+    if built is None:
+        pytest.skip("this checkout has no git: its commit is unknown")
+    return built.commit
+
+
+def test_install_pins_every_uses_to_this_commit_with_the_version(tmp_path: Path, head: str) -> None:
+    res = run("install", "--target", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    assert f"pinning incident-kit to {head} (v{__version__}" in res.stdout
+    found = uses(tmp_path)
+    assert {t.split("@")[0] for t, _ in found} == {
+        "incident-kit/incident-kit",
+        "incident-kit/incident-kit/actions/weekly",
+    }
+    assert all(t.endswith("@" + head) and c == f"# v{__version__}" for t, c in found), found
+    assert "0" * 40 not in "".join(p.read_text() for p in (tmp_path / ".github" / "workflows").iterdir())
+    starter = tmp_path / ".github" / "incident-kit.yml"
+    assert starter.read_bytes() == (ROOT / "starter" / "incident-kit.yml").read_bytes()
+    # A plain re-run of the same version: nothing written, nothing said about a placeholder or a skip.
+    before = snapshot(tmp_path)
+    again = run("install", "--target", str(tmp_path))
+    assert again.returncode == 0 and snapshot(tmp_path) == before
+    assert "placeholder" not in again.stdout + again.stderr
+    assert not re.search(r"^(create|re-pin|skip|replace) ", again.stdout, re.MULTILINE), again.stdout
+    assert again.stdout.count(": up to date") == 4
+
+
+def test_repin_keeps_the_teams_edits_and_targets_a_fork(tmp_path: Path, head: str) -> None:
+    assert run("install", "--target", str(tmp_path)).returncode == 0
+    workflow = tmp_path / ".github" / "workflows" / "incident-kit.yml"
+    weekly = tmp_path / ".github" / "workflows" / "incident-kit-weekly.yml"
+    # The team's edits: a longer timeout, a step of their own before incident-kit, CRLF line ends.
+    edited = workflow.read_text().replace("timeout-minutes: 10", "timeout-minutes: 15  # our runners are slow")
+    edited = edited.replace(
+        "    steps:\n",
+        "    steps:\n      - name: our own step\n        uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"
+        " # v4.2.2\n        with:\n          persist-credentials: false\n",
+    )
+    workflow.write_bytes(edited.replace("\n", "\r\n").encode())
+    res = run("install", "--target", str(tmp_path), "--pin", OTHER, "--tag", "v0.0.9")
+    assert res.returncode == 0, res.stderr
+    assert "re-pin .github/workflows/incident-kit.yml (your other changes kept)" in res.stdout
+    assert "re-pin .github/workflows/incident-kit-weekly.yml\n" in res.stdout
+    text = workflow.read_bytes().decode()
+    assert text == edited.replace(f"@{head} # v{__version__}", f"@{OTHER} # v0.0.9").replace("\n", "\r\n")
+    assert "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2" in text  # not incident-kit's
+    # The fork: every incident-kit uses: moves to it, nothing else changes.
+    res = run("install", "--target", str(tmp_path), "--pin", OTHER, "--tag", "v0.0.9", "--action", "myorg/ik-fork")
+    assert res.returncode == 0, res.stderr
+    assert [t for t, _ in uses(tmp_path) if "checkout" not in t] == [
+        f"myorg/ik-fork/actions/weekly@{OTHER}",
+        f"myorg/ik-fork@{OTHER}",
+    ]
+    assert "timeout-minutes: 15  # our runners are slow\r\n" in workflow.read_bytes().decode()
+    # Same again: up to date, nothing written.
+    before = snapshot(tmp_path)
+    res = run("install", "--target", str(tmp_path), "--pin", OTHER, "--tag", "v0.0.9", "--action", "myorg/ik-fork")
+    assert snapshot(tmp_path) == before and "re-pin" not in res.stdout
+    assert ".github/workflows/incident-kit.yml: up to date (your other changes kept)" in res.stdout
+    # Back to this release, keeping the fork (a renamed fork is named with --action again).
+    res = run("install", "--target", str(tmp_path), "--action", "myorg/ik-fork")
+    assert f"myorg/ik-fork@{head} # v{__version__}" in workflow.read_bytes().decode()
+    assert f"myorg/ik-fork/actions/weekly@{head} # v{__version__}" in weekly.read_text()
+
+
+def test_a_file_the_team_replaced_is_left_alone_and_named(tmp_path: Path, head: str) -> None:
+    assert run("install", "--target", str(tmp_path)).returncode == 0
+    weekly = tmp_path / ".github" / "workflows" / "incident-kit-weekly.yml"
+    weekly.write_text("name: our own weekly job\non: workflow_dispatch\n")
+    template = tmp_path / ".github" / "ISSUE_TEMPLATE" / "incident.md"
+    template.write_text("our template\n")
+    res = run("install", "--target", str(tmp_path), "--pin", OTHER)
+    assert res.returncode == 0
+    assert "skip .github/workflows/incident-kit-weekly.yml (no incident-kit `uses:` left in it" in res.stdout
+    assert "skip .github/ISSUE_TEMPLATE/incident.md (it differs from the shipped version" in res.stdout
+    assert weekly.read_text() == "name: our own weekly job\non: workflow_dispatch\n"
+    assert "no version comment: add --tag" in res.stderr  # OTHER is not this package's commit
+    res = run("install", "--target", str(tmp_path), "--force")
+    assert "replace .github/workflows/incident-kit-weekly.yml (--force given)" in res.stdout
+    assert f"@{head} # v{__version__}" in weekly.read_text()
+
+
+def test_bad_arguments_say_what_to_pass(tmp_path: Path) -> None:
+    cases = {
+        ("--pin", "v1.2.3"): "40-character commit SHA",
+        ("--pin", OTHER[:12]): "40-character commit SHA",
+        ("--action", "not a repo"): "is not OWNER/REPO",
+        ("--action", "https://github.com/a/b"): "is not OWNER/REPO",
+        ("--tag", "v1"): "--tag names the release of a --pin commit",
+        ("--pin", OTHER, "--tag", "v 1"): "is not a release tag",
+    }
+    for args, message in cases.items():
+        res = run("install", "--target", str(tmp_path), *args)
+        assert res.returncode == 2 and message in res.stderr, (args, res.stderr)
+    assert not (tmp_path / ".github").exists()
+    (tmp_path / "file").write_text("x")
+    for target, message in ((tmp_path / "nope", "no such folder"), (tmp_path / "file", "is not a folder")):
+        res = run("install", "--target", str(target))
+        assert res.returncode == 2 and message in res.stderr
+
+
+def test_unknown_commit_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    """A copy of the source without git and without a build record knows no commit."""
+    copy = tmp_path / "copy"
+    for name in ("src", "workflows", "ISSUE_TEMPLATE", "starter"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("_build_info.py", "__pycache__"))
+    target = tmp_path / "team"
+    target.mkdir()
+    code = "import sys; from incident_kit.entry.cli import main; sys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "PYTHONPATH": str(copy / "src")}
+    res = subprocess.run(
+        [sys.executable, "-c", code, "install", "--target", str(target)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert res.returncode == 2 and "pass --pin <commit SHA" in res.stderr, res.stderr
+    assert not any(target.iterdir())
+    res = subprocess.run(
+        [sys.executable, "-c", code, "install", "--target", str(target), "--pin", OTHER, "--tag", "v0.1.0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    assert all(t.endswith("@" + OTHER) and c == "# v0.1.0" for t, c in uses(target))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("  - uses: incident-kit/incident-kit@v1", f"  - uses: incident-kit/incident-kit@{OTHER} # v2.0.0"),
+        (
+            "        uses: 'incident-kit/incident-kit/actions/report@main'  # pinned by us",
+            f"        uses: 'incident-kit/incident-kit/actions/report@{OTHER}' # v2.0.0",
+        ),
+        (
+            '        uses: "Acme/incident-kit@' + "0" * 40 + '" # keep: our audit note',
+            f'        uses: "Acme/incident-kit@{OTHER}" # keep: our audit note',
+        ),
+        ("  - uses: actions/checkout@v4", "  - uses: actions/checkout@v4"),  # not incident-kit
+        ("  - uses: incident-kit/incident-kit/docs/x@v1", "  - uses: incident-kit/incident-kit/docs/x@v1"),
+        ("  - uses: ./actions/report", "  - uses: ./actions/report"),
+        ("  # uses: incident-kit/incident-kit@v1", "  # uses: incident-kit/incident-kit@v1"),
+    ],
+)
+def test_repin_touches_only_incident_kit_uses(line: str, expected: str) -> None:
+    text, found = repin(line + "\n", Pin(OTHER, "v2.0.0"))
+    assert text == expected + "\n"
+    assert found == (text != line + "\n")
