@@ -167,14 +167,16 @@ def test_wheel_ships_template_and_workflows(tmp_path: Path) -> None:
 
 
 def test_install_pins_the_workflows_to_a_release_commit(tmp_path: Path) -> None:
+    # Issue #15 changed this: no placeholder is ever written; --pin re-pins the installed files in
+    # place without --force (tests/test_install.py has the rest).
     sha = "5a3ec84eff668545956fd18022155c47e93e2684"
     res = run("install", "--target", str(tmp_path))
-    assert "placeholder commit" in res.stderr
-    res = run("install", "--target", str(tmp_path), "--pin", sha, "--force")
+    assert res.returncode == 0 and "placeholder" not in res.stderr
+    res = run("install", "--target", str(tmp_path), "--pin", sha, "--tag", "v0.1.0")
     assert res.returncode == 0 and "placeholder" not in res.stderr
     workflow = (tmp_path / ".github" / "workflows" / "incident-kit.yml").read_text()
-    assert f"uses: incident-kit/incident-kit@{sha} # v" in workflow and "0" * 40 not in workflow
-    again = run("install", "--target", str(tmp_path), "--pin", sha)
-    assert "skip" not in again.stdout and "create" not in again.stdout
+    assert f"uses: incident-kit/incident-kit@{sha} # v0.1.0" in workflow and "0" * 40 not in workflow
+    again = run("install", "--target", str(tmp_path), "--pin", sha, "--tag", "v0.1.0")
+    assert "skip" not in again.stdout and "create" not in again.stdout and "re-pin" not in again.stdout
     bad = run("install", "--target", str(tmp_path), "--pin", "v1.2.3")
     assert bad.returncode == 2 and "40-character commit SHA" in bad.stderr

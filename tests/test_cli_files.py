@@ -71,7 +71,7 @@ def test_unreadable_body(files: dict[str, Path], tmp_path: Path) -> None:
         pytest.skip("root reads any file")
     files["body"].chmod(0)
     try:
-        refused(run("check", str(files["body"]), cwd=tmp_path), "cannot be read", "Permission denied")
+        refused(run("check", str(files["body"]), cwd=tmp_path), "cannot read", "Permission denied")
     finally:
         files["body"].chmod(0o644)
 

@@ -279,15 +279,15 @@ def _read_file(name: str, what: str) -> bytes | None:
 
     path = Path(name)
     if path.is_dir():
-        problem = "is a folder"
+        problem = "it is a folder"
     elif not path.exists():
         problem = "no such file" if path.parent.is_dir() else f"no such file (no folder {path.parent})"
     else:
         try:
             return path.read_bytes()
         except OSError as exc:
-            problem = f"cannot be read ({exc.strerror or exc})"
-    print(f"incident-kit: {name}: {problem}; pass the path of {what}", file=sys.stderr)
+            problem = exc.strerror or str(exc)
+    print(f"incident-kit: cannot read {name}: {problem}; pass the path of {what}", file=sys.stderr)
     return None
 
 
