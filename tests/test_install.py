@@ -85,8 +85,9 @@ def test_repin_keeps_the_teams_edits_and_targets_a_fork(tmp_path: Path, head: st
     edited = workflow.read_text().replace("timeout-minutes: 10", "timeout-minutes: 15  # our runners are slow")
     edited = edited.replace(
         "    steps:\n",
-        "    steps:\n      - name: our own step\n        uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683"
-        " # v4.2.2\n        with:\n          persist-credentials: false\n",
+        "    steps:\n      - name: our own step\n"
+        "        uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n"
+        "        with:\n          persist-credentials: false\n",
     )
     workflow.write_bytes(edited.replace("\n", "\r\n").encode())
     res = run("install", "--target", str(tmp_path), "--pin", OTHER, "--tag", "v0.0.9")

@@ -39,7 +39,8 @@ def test_actionlint_and_schemas_on_this_repository() -> None:
 def test_the_validators_can_fail(tmp_path: Path) -> None:
     """A broken workflow is caught by each, so a green run means something."""
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }\n")
+    steps = "    steps:\n      - run: echo ${{ github.nope }\n"
+    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n" + steps)
     assert actionlint([bad]) != []
     bad.write_text("on: push\njobs:\n  x:\n    runs-onn: ubuntu-latest\n")
     assert schema_errors("workflow", [bad]) != ""
