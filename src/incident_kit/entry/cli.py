@@ -306,9 +306,13 @@ def _text_of(name: str, data: bytes, what: str) -> str | None:
 
 
 def _read_body(name: str) -> str | None:
+    if name == "-":
+        # A pipe is read as it comes, bad bytes replaced: `check -` must give a decision for any
+        # body piped to it (tests/test_robustness.py). A named binary file is a wrong argument.
+        return sys.stdin.buffer.read().decode("utf-8", "replace")
     what = "a markdown file or - for stdin"
-    data = sys.stdin.buffer.read() if name == "-" else _read_file(name, what)
-    return None if data is None else _text_of("<stdin>" if name == "-" else name, data, f"the issue body as {what}")
+    data = _read_file(name, what)
+    return None if data is None else _text_of(name, data, f"the issue body as {what}")
 
 
 def _out_problem(name: str) -> int | None:
