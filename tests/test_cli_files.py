@@ -121,15 +121,14 @@ def test_demo_never_deletes_what_it_did_not_write(tmp_path: Path) -> None:
     (theirs / "repo" / "main.py").write_text("print('my code')\n")
     refused(run("demo", "--out", str(theirs), cwd=tmp_path), "--force", "no earlier demo wrote")
     assert (theirs / "repo" / "main.py").read_text() == "print('my code')\n"
-    # Its own output is its own: a second demo into the same folder replaces the first.
-    out = tmp_path / "demo"
-    first = run("demo", "--out", str(out), cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
-    second = run("demo", "--out", str(out), cwd=tmp_path)
-    assert second.returncode == 0, second.stderr
-    assert second.stdout == first.stdout
+    # With --force it writes there (replacing repo/); after that the folder is an earlier demo's
+    # output, which the next demo replaces without being asked.
     forced = run("demo", "--out", str(theirs), "--force", cwd=tmp_path)
-    assert forced.returncode == 0 and not (theirs / "repo" / "main.py").exists()
+    assert forced.returncode == 0, forced.stderr
+    assert not (theirs / "repo" / "main.py").exists()
+    again = run("demo", "--out", str(theirs), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == forced.stdout
 
 
 def _sandbox() -> dict[str, object]:
