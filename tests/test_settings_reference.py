@@ -67,7 +67,8 @@ def test_the_values_the_starter_shows_are_the_defaults() -> None:
     assert parse_config(_uncommented(text, with_examples=False, sections=("notify",))) == Config()
     # Uncommenting everything, examples too, is a valid file (the examples cannot rot).
     full = parse_config(_uncommented(text, with_examples=True))
-    assert full.people == {"octocat": "octocat@example.com"}
+    assert full.people == {"octocat": "octocat@example.com", "山田": "yamada@example.com"}
+    assert full.vague_phrases == ("様子を見る", "keep an eye on") and full.builtin_vague_phrases
     assert full.notify.slack is not None and full.notify.slack.mention == "<!here>"
     assert full.notify.email is not None and full.notify.email.host == "smtp.example.com"
     assert parse_config(text) == Config()  # as shipped, it changes nothing

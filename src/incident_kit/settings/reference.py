@@ -73,9 +73,10 @@ MEANINGS: dict[str, Meaning] = {
         example="[ceo-handle, ops@example.com]",
     ),
     "people": Meaning(
-        "E-mail address of each GitHub handle, for the postmortem invite and mail. A handle without one is "
+        "E-mail address of each GitHub handle, or of a name people write under Attendees (`山田`; "
+        "honorifics such as さん are ignored), for the postmortem invite and mail. Anyone without one is "
         "listed in the status comment.",
-        example="{octocat: octocat@example.com}",
+        example="{octocat: octocat@example.com, 山田: yamada@example.com}",
     ),
     "video.mode": Meaning(
         "`require`: no video is an error (red step, `needs-video` label); `warn`: a warning and the label; "
@@ -85,10 +86,14 @@ MEANINGS: dict[str, Meaning] = {
         "Hosts whose links count as the video, besides files attached to the issue on GitHub (replaces the list)."
     ),
     "vague-phrases": Meaning(
-        "Action items containing one of these only ask people to try harder and are errors (replaces the list)."
+        "More phrases that make an action item vague (it only asks people to try harder: an error), added to "
+        "the built-in English and Japanese list (be careful, 気をつけます, ...).",
+        example="[様子を見る, keep an eye on]",
     ),
+    "builtin-vague-phrases": Meaning("`false`: use only `vague-phrases`, without the built-in list."),
     "timezone": Meaning(
-        "The zone the team works in: proposed postmortem hours, weekly quiet days and weeks are counted in it."
+        "The team's zone: times written without a zone are read in it, the status comment shows times in it "
+        "(and UTC), proposed postmortem hours and weekly quiet days are counted in it."
     ),
     "display-timezones": Meaning(
         "More zones the status comment shows times in, besides UTC and `timezone`.",
@@ -161,6 +166,7 @@ _SIMPLE: dict[Callable[..., Any], str] = {
     schema._handle: "GitHub handle",
     schema._email: "e-mail address",
     schema._handle_or_email: "handle or e-mail address",
+    schema._person: "handle or name",
     schema._timezone: "IANA time zone",
     schema._date: "date (YYYY-MM-DD)",
     schema._weekday: "weekday name",
