@@ -102,9 +102,7 @@ MEANINGS: dict[str, Meaning] = {
     "tick-boxes": Meaning(
         "Let the bot tick boxes it fulfilled itself (re-reading the body first, never over a person's edit)."
     ),
-    "report.path": Meaning(
-        "Where the PDF is committed; `{year}`, `{number}` and `{slug}` (from the title) are filled in."
-    ),
+    "report.path": Meaning("Where the PDF is committed; the placeholders are filled in (`{slug}`: from the title)."),
     "report.branch": Meaning(
         "The branch the PDF, the invite and the weekly state are committed to; empty: the default branch.",
         example="incident-records",
@@ -117,7 +115,9 @@ MEANINGS: dict[str, Meaning] = {
         "The invite's organizer address; empty: `incident-kit@users.noreply.github.com`.",
         example="ops@example.com",
     ),
-    "postmortem.ics-path": Meaning("Where the postmortem's `.ics` invite is committed (`{year}`, `{number}`)."),
+    "postmortem.ics-path": Meaning(
+        "Where the postmortem's `.ics` invite is committed; the placeholders are filled in."
+    ),
     "weekly.close-when-done": Meaning(
         "Close an `incident-improvement` issue once every box is done and its follow-up issues are closed."
     ),
@@ -197,6 +197,8 @@ def describe(parser: Callable[..., Any]) -> str | None:
         return f"mapping of {key}: {value}" if key and value else None
     if made_by == "_choice" and "allowed" in cells:
         return "one of " + ", ".join(f"`{a}`" for a in cells["allowed"])
+    if made_by == "_filled_path" and "fields" in cells:
+        return "path in the repository, with " + ", ".join(f"`{{{f}}}`" for f in cells["fields"])
     if made_by == "_int_range" and {"low", "high"} <= cells.keys():
         return f"whole number {cells['low']} to {cells['high']}"
     return None
