@@ -84,7 +84,7 @@ def test_config_argument(command: str, files: dict[str, Path], tmp_path: Path) -
     for config, word in (
         (tmp_path / "no-folder" / "x.yml", "no such file"),
         (files["folder"], "cannot be read"),
-        (files["binary"], "UTF-8 YAML file"),
+        (files["binary"], "UTF-8"),
     ):
         refused(run(command, *body, *local, "--config", str(config), cwd=tmp_path), str(config), word)
 
