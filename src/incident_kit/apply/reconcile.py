@@ -44,8 +44,9 @@ from incident_kit.plan.actions import (
     TickBoxes,
 )
 from incident_kit.plan.bot_state import BotState, Claim, followup_notes, merge_sent
-from incident_kit.plan.issue_plan import Failure, Plan, Snapshot, plan_issue
+from incident_kit.plan.issue_plan import Failure, Plan, Snapshot, assign_candidates, plan_issue
 from incident_kit.plan.run_plan import RunInputs, announcers, plan_run
+from incident_kit.plan.trust import MAX_LOOKUPS, Act
 from incident_kit.rules.evaluate import Evaluation
 from incident_kit.settings.config import Config
 
@@ -63,6 +64,10 @@ class Event:
     sender: str | None = None
     previous_body: str | None = None
     at: datetime | None = None  # when it happened, from the payload
+    label: str | None = None  # the label of a labeled/unlabeled event
+    # Whether an "edited" event changed the body: False when the payload names other changes only
+    # (a title edit); real payloads also arrive with "changes": {}, which may be a body edit.
+    body_edited: bool = True
 
 
 @dataclass
@@ -200,6 +205,7 @@ def _gather(
         meta_event=event.name == "issues"
         and event.action in ("labeled", "unlabeled", "assigned", "unassigned", "closed", "reopened"),
         repository=repo.full_name,
+        act=Act(event.sender, event.action if event.name == "issues" else "", event.label, event.body_edited),
     )
     if _unexplained_meta_change(issue, comments, bot_login, snap.meta_event):
         # Labels, assignees or the state changed since the bot last looked, and this event does not
@@ -208,13 +214,19 @@ def _gather(
     first = plan_issue(snap, config, part)
     existing: set[str] = set()
     if first.relevant and first.trusted and first.evaluation is not None:
-        # Ask about assignability only for investigators that are not assigned yet.
-        assigned = {a.lower() for a in issue.assignees}
-        wanted = [h for h in first.evaluation.incident.role("investigator").handles if h.lower() not in assigned]
+        # Ask about assignability only for investigators that are not assigned yet, and at most
+        # MAX_LOOKUPS of them (the plan says what was not checked).
+        wanted, _ = assign_candidates(first.evaluation.incident, issue.assignees)
         if wanted:
             snap = replace(snap, assignable={h: repo.can_assign(h) for h in wanted})
         if config.notify.slack is not None or config.notify.email is not None:
-            more = {a: repo.permission(a) for a in announcers(snap, config) if a not in snap.permissions}
+            # Who may announce: in comment order, until the first one with access, at most
+            # MAX_LOOKUPS a run (60 outsiders' "Announcement:" comments must not cost 60 requests).
+            more: dict[str, str] = {}
+            for login in announcers(snap, config, first.evaluation.incident)[:MAX_LOOKUPS]:
+                more[login] = repo.permission(login)
+                if more[login] in TRUSTED_PERMISSIONS:
+                    break
             if more:
                 snap = replace(snap, permissions={**snap.permissions, **more})
     if first.relevant:

@@ -46,12 +46,17 @@ def event_of(env: gha.ActionEnv, payload: dict[str, Any]) -> Event:
     login = sender.get("login")
     # When it happened: the comment's time for a comment, else the issue's last update.
     stamp = _dict(payload.get("comment")).get("created_at") or _dict(payload.get("issue")).get("updated_at")
+    changes = _dict(payload.get("changes"))
+    label = _dict(payload.get("label")).get("name")
     return Event(
         env.event_name,
         str(payload.get("action") or ""),
         login if isinstance(login, str) else None,
         previous if isinstance(previous, str) else None,
         parse_iso(stamp),
+        label=label if isinstance(label, str) else None,
+        # "changes" naming only the title is not a body edit; "changes": {} may be one.
+        body_edited=not changes or "body" in changes,
     )
 
 

@@ -84,6 +84,8 @@ class GitHubRepository:
         )
         self._repo: GhRepository = self._gh.get_repo(full_name)
         self._issues: dict[int, Issue] = {}
+        self._permissions: dict[str, str] = {}  # login (lower case) -> permission, asked once per run
+        self._assignable: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ the retry loop
     def _call(
@@ -200,17 +202,30 @@ class GitHubRepository:
         return self._call(f"read the comments of #{number}", fetch)
 
     def permission(self, login: str) -> str:
+        # One backend lives for one run: a login's permission is asked at most once per run (the
+        # weekly check and an issue's run ask about the same people for many issues).
+        key = login.lower()
+        if key in self._permissions:
+            return self._permissions[key]
+
         def fetch() -> str:
             # role_name, not permission: the legacy field reports triage as read and maintain as write.
             return str(self._repo.get_collaborator_role_name(login))
 
         try:
-            return self._call(f"read @{login}'s permission", fetch)
+            found = self._call(f"read @{login}'s permission", fetch)
         except NotFound:
-            return "none"
+            found = "none"
+        self._permissions[key] = found
+        return found
 
     def can_assign(self, login: str) -> bool:
-        return self._call(f"check whether @{login} can be assigned", lambda: self._repo.has_in_assignees(login))
+        key = login.lower()
+        if key not in self._assignable:
+            self._assignable[key] = self._call(
+                f"check whether @{login} can be assigned", lambda: self._repo.has_in_assignees(login)
+            )
+        return self._assignable[key]
 
     def label_exists(self, name: str) -> bool:
         try:

@@ -10,7 +10,9 @@ the current layout (:data:`FORMAT`).
 
 Layouts: version 0 is the unversioned form and version 1 the same form with
 ``"v": 1`` (both written before the format was checked); version 2 adds the
-write-ahead ``claims`` of messages being sent (see :mod:`incident_kit.apply.reconcile`).
+write-ahead ``claims`` of messages being sent (see :mod:`incident_kit.apply.reconcile`);
+version 3 adds ``people``, the trusted version of an outsider's roles and attendees lines
+(see :mod:`incident_kit.plan.trust`).
 A state from a newer version is read for the fields this version knows, and
 the fields it does not know are written back unchanged.
 
@@ -28,13 +30,14 @@ from typing import Any
 
 from incident_kit.basics import markers
 
-FORMAT = 2
+FORMAT = 3
 STATE_BLOCK = markers.STATE_PAYLOAD
 UNKNOWN_RUN = "unknown"  # the claimant of a message that may have gone before the record was lost
 
 # The keys this version reads; anything else is kept as written (a newer version's field).
 _KNOWN = ("v", "decision", "phase", "timeline", "facts", "confirmed_by", "invite", "report", "notify", "followups")
 _KNOWN_2 = (*_KNOWN, "claims")
+_KNOWN_3 = (*_KNOWN_2, "people")
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ class BotState:
     sent: dict[str, Any] = field(default_factory=dict)  # what was told to whom: {"slack": {key: entry}, ...}
     claims: tuple[Claim, ...] = ()  # messages being sent, or sent by a run that died before recording
     followups: tuple[FollowupNote, ...] = ()  # follow-up issues the weekly check opened
+    people: dict[str, Any] | None = None  # the trusted roles and attendees of an outsider's issue
     unknown: dict[str, Any] = field(default_factory=dict)  # fields of a newer version, written back as read
     version: int = FORMAT  # the layout this state was read from
     problems: tuple[str, ...] = ()  # what load ignored or migrated, for the status comment (never dumped)
@@ -212,6 +216,8 @@ def dump(state: BotState) -> dict[str, Any]:
         out["claims"] = [c.dump() for c in state.claims]
     if state.followups:
         out["followups"] = [f.dump() for f in state.followups]
+    if state.people is not None:
+        out["people"] = state.people
     return out
 
 
@@ -251,7 +257,7 @@ def from_dict(raw: dict[str, Any]) -> BotState:
             f"the state was written by a newer incident-kit (format {version}); this version ({FORMAT}) reads "
             "the fields it knows and keeps the rest: upgrade incident-kit in the workflows"
         )
-    unknown = {k: v for k, v in raw.items() if k not in _KNOWN_2} if version > FORMAT else {}
+    unknown = {k: v for k, v in raw.items() if k not in _KNOWN_3} if version > FORMAT else {}
 
     def typed(name: str, kind: type | tuple[type, ...]) -> Any:
         value = raw.get(name)
@@ -300,6 +306,7 @@ def from_dict(raw: dict[str, Any]) -> BotState:
         sent=_clean_record(sent or {}, problems),
         claims=tuple(claims),
         followups=followup_notes(typed("followups", list), problems),
+        people=typed("people", dict) if version >= 3 else None,
         unknown=unknown,
         version=version,
         problems=tuple(problems),

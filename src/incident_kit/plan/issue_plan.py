@@ -32,6 +32,17 @@ from incident_kit.plan.status import (
     render_status,
     strangers_with_marker,
 )
+from incident_kit.plan.trust import (
+    MAX_LOOKUPS,
+    Act,
+    capped_note,
+    confirms,
+    load_people,
+    people_of,
+    trusted_body_edit,
+    waiting_note,
+    with_people,
+)
 from incident_kit.rules.evaluate import Evaluation, evaluate
 from incident_kit.settings.config import Config
 
@@ -64,6 +75,15 @@ class Snapshot:
     meta_event: bool = False  # the sender changed labels, assignees or the state (labeled, closed, ...)
     events: tuple[EventData, ...] = ()  # the issue's events, read only when a run was dropped
     repository: str = ""  # owner/name
+    act: Act | None = None  # what the sender did (labeled, edited the body), for confirmation
+
+
+def assign_candidates(incident: Incident, assignees: tuple[str, ...]) -> tuple[list[str], int]:
+    """The investigators whose assignability a run checks (at most MAX_LOOKUPS), and how many more
+    were named: the shell reads exactly these before planning, the plan uses the same list."""
+    assigned = {a.lower() for a in assignees}
+    wanted = [h for h in incident.role("investigator").handles if h.lower() not in assigned]
+    return wanted[:MAX_LOOKUPS], max(0, len(wanted) - MAX_LOOKUPS)
 
 
 @dataclass(frozen=True)
@@ -139,7 +159,8 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
     status = find_status_comment(snap.comments, snap.bot_login)
     stored = load_state(status)
     labels = config.labels
-    trusted, confirmed_by = _trust(snap, stored)
+    trusted, confirmed_by = _trust(snap, stored, config.labels.incident)
+    incident, people, people_note = _trusted_people(snap, stored, incident, trusted, confirmed_by)
     current = set(issue.labels)
     desired = set(current) if not trusted else _desired_labels(current, incident, issue, config, part)
     context = IssueContext(
@@ -155,9 +176,17 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
     assignees: list[str] = []
     if trusted and part in ("all", "validate") and incident.decision is Decision.INCIDENT:
         investigator = incident.role("investigator")
-        for handle in investigator.handles:
-            if handle.lower() in {a.lower() for a in issue.assignees}:
-                continue
+        candidates, more = assign_candidates(incident, issue.assignees)
+        if more:
+            extra.append(
+                Finding(
+                    "assignee-unavailable",
+                    Severity.WARNING,
+                    capped_note(f"{len(candidates) + more} investigators not assigned yet", len(candidates) + more),
+                    investigator.line,
+                )
+            )
+        for handle in candidates:
             if snap.assignable.get(handle, False):
                 assignees.append(handle)
             else:
@@ -183,6 +212,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         timeline=tuple(timeline),
         facts=snapshot,
         confirmed_by=confirmed_by or stored.confirmed_by,
+        people=people,
         invite=x.invite if x.invite is not None else stored.invite,
         report=x.report if x.report is not None else stored.report,
         sent=x.sent if x.sent is not None else stored.sent,
@@ -192,6 +222,8 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         record_lost=False,
     )
     notes = [f"Bot state: {p}." for p in stored.problems]
+    if people_note:
+        notes.append(people_note)
     notes += [
         f"A comment by @{who} carries incident-kit's status marker; it is ignored (only @{snap.bot_login}'s "
         "own comment holds the state)."
@@ -315,17 +347,48 @@ def timeline_view(incident: Incident, issue: IssueData, entries: list[dict[str, 
     )
 
 
-def _trust(snap: Snapshot, state: BotState) -> tuple[bool, str | None]:
-    """Whether the bot may act, and who confirmed an outsider's issue (if someone just did)."""
+def _trust(snap: Snapshot, state: BotState, incident_label: str) -> tuple[bool, str | None]:
+    """Whether the bot may act, and who confirmed an outsider's issue (if someone just did).
+
+    Only a maintainer adding the incident label or editing the body confirms (plan/trust.py)."""
     perms = snap.permissions
     if perms.get(snap.issue.author, "none") in TRUSTED_PERMISSIONS:
         return True, None
     previously = state.confirmed_by
-    if snap.sender and perms.get(snap.sender, "none") in TRUSTED_PERMISSIONS:
-        return True, previously or snap.sender
     if previously:
         return True, previously
+    if snap.act is not None and confirms(snap.act, perms, incident_label):
+        return True, snap.act.sender
     return False, None
+
+
+def _trusted_people(
+    snap: Snapshot, stored: BotState, incident: Incident, trusted: bool, confirmed_by: str | None
+) -> tuple[Incident, dict[str, Any] | None, str | None]:
+    """On a confirmed outsider's issue, the roles and attendees a trusted person wrote or approved.
+
+    Returns the incident to plan with, the trusted version to store, and a note when the body's
+    lines differ from it (an outsider's edit waiting for a maintainer)."""
+    if not trusted or snap.permissions.get(snap.issue.author, "none") in TRUSTED_PERMISSIONS:
+        return incident, stored.people, None
+    act = snap.act
+    # This run's sender approves the lines as they are now: a maintainer who just confirmed the issue
+    # (they saw it as it is), or a maintainer's body edit.
+    just_confirmed = stored.confirmed_by is None and confirmed_by is not None
+    current = people_of(incident)
+    if act is not None and act.sender and (just_confirmed or trusted_body_edit(act, snap.permissions)):
+        return incident, {**current, "by": act.sender}, None
+    kept = load_people(stored.people) or {"roles": {}, "attendees": []}
+    if _named(current) == _named(kept):
+        return incident, stored.people, None
+    by = stored.people.get("by") if isinstance(stored.people, dict) else None
+    note = waiting_note(snap.issue.author, current, kept, str(by) if by else None)
+    return with_people(incident, kept), stored.people, note
+
+
+def _named(people: dict[str, Any]) -> tuple[Any, ...]:
+    roles = people.get("roles", {})
+    return tuple(sorted((k, tuple(v)) for k, v in roles.items() if v)), tuple(people.get("attendees", ()))
 
 
 def _desired_labels(current: set[str], incident: Incident, issue: IssueData, config: Config, part: str) -> set[str]:

@@ -35,9 +35,14 @@ from incident_kit.plan.actions import (
 from incident_kit.plan.bot_state import UNKNOWN_RUN, BotState, Claim, FollowupNote, ReportRecord
 from incident_kit.plan.issue_plan import LABEL_STYLE, Extras, Plan, Snapshot, plan_issue, timeline_view
 from incident_kit.plan.recorded_timeline import Change
+from incident_kit.plan.trust import dismissed
 from incident_kit.settings.config import Config
 
 PENDING_URL = "about:blank#pending"  # the report's URL before apply commits it
+_DISMISSED_NOTE = (
+    "Closed as {reason}: incident-kit commits no invite or report and sends no message for this issue. "
+    "Reopen it (or close it as completed) if it was a real incident."
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,12 @@ def plan_run(snap: Snapshot, config: Config, inputs: RunInputs) -> RunPlan:
     actions: list[Action] = []
     held: list[Claim] = []
     run = RunPlan(plan)
-    features = plan.trusted and plan.evaluation is not None
+    # Closed as not planned (or a duplicate): it was not an incident to act on, so nothing is committed
+    # or sent for it (a spam issue closed as not planned must not become a PDF on the default branch).
+    closed_off = dismissed(snap.issue.state, snap.issue.state_reason)
+    features = plan.trusted and plan.evaluation is not None and not closed_off
+    if closed_off and plan.trusted:
+        base_extras = replace(base_extras, notes=(_DISMISSED_NOTE.format(reason=snap.issue.state_reason),))
     invite_extras, invite_action, invite_info = Extras(), None, None
     if features and part in ("all", "invite"):
         invite_extras, invite_action, invite_info, ics_path = _plan_invite(snap, config, plan)
@@ -363,16 +373,21 @@ def _announcement(snap: Snapshot, config: Config, incident: Any) -> str | None:
     return None
 
 
-def announcers(snap: Snapshot, config: Config) -> list[str]:
-    """Whose permission the announcement needs (read by the shell before planning)."""
+def announcers(snap: Snapshot, config: Config, incident: Any) -> list[str]:
+    """Whose permission the announcement needs (read by the shell before planning), in comment order:
+    none past the first comment whose author is entitled without asking (a role holder, or someone
+    whose permission this run already read)."""
     prefix = config.notify.email.announcement_prefix if config.notify.email is not None else "Announcement:"
-    return list(
-        dict.fromkeys(
-            c.author
-            for c in snap.comments
-            if c.author != snap.bot_login and c.body.lstrip().lower().startswith(prefix.lower())
-        )
-    )
+    roles = {h.lower() for r in incident.roles for h in r.handles}
+    out: dict[str, None] = {}
+    for c in snap.comments:
+        if c.author == snap.bot_login or not c.body.lstrip().lower().startswith(prefix.lower()):
+            continue
+        if c.author.lower() in roles or snap.permissions.get(c.author, "none") in TRUSTED_PERMISSIONS:
+            break
+        if c.author not in snap.permissions:
+            out.setdefault(c.author, None)
+    return list(out)
 
 
 # ---------------------------------------------------------------- the status comment
