@@ -23,7 +23,6 @@ from incident_kit.apply.budget import Budget
 from incident_kit.apply.commit import commit_file
 from incident_kit.github.port import (
     TRUSTED_PERMISSIONS,
-    BranchRefused,
     CommentData,
     IssueData,
     NotFound,
@@ -84,6 +83,7 @@ class Outcome:
     pdf_path: str = ""
     pdf_url: str = ""
     pdf_unsaved: bytes | None = None  # a report the branch refused: the runner uploads it as an artifact
+    unsaved: list[tuple[str, bytes]] = field(default_factory=list)  # other refused files (the invite's .ics)
     report_failure: Failure | None = None
     notify_failures: list[str] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)  # what was told this run, as sentences
@@ -154,7 +154,10 @@ def reconcile(
         channels.close()
     final = apply.final_plan or plan
     outcome.plan, outcome.evaluation = final, final.evaluation
-    outcome.failures = final.failures + ((apply.report_failure,) if apply.report_failure else ())
+    outcome.failures = (
+        final.failures + tuple(apply.file_failures) + ((apply.report_failure,) if apply.report_failure else ())
+    )
+    outcome.unsaved = list(apply.unsaved)
     outcome.report_failure = apply.report_failure
     outcome.status_url, outcome.notices = apply.status_url, apply.notices
     outcome.ics_path, outcome.pdf_path = run.ics_path, run.pdf_path
@@ -294,18 +297,59 @@ class _Apply:
         self.notices: list[str] = []
         self.sent_sentences: list[str] = []
         self.final_plan: Plan | None = None
+        self.report_pending = False  # the status is written before the report is rendered
+        self.unsaved: list[tuple[str, bytes]] = []  # files a branch or permission refused: artifacts
+        self.file_failures: list[Failure] = []
 
     # ------------------------------------------------------------ the actions, in order
     def perform(self) -> None:
+        """The actions in order, with two rules: the report is rendered only after the labels,
+        assignees and the status comment are applied (rendering is the slow part: a run that runs
+        out of time must not lose the rest), and each file commit may fail alone (a branch rule's
+        409, a 403 without ``contents: write``, a 422): it becomes a finding and an artifact."""
         sends: list[SendMessage] = []
+        reports: list[CommitReport] = []
+        after_report: list[Action] = []
         for action in self.run.actions:
             if isinstance(action, SendMessage):
                 sends.append(action)
+            elif isinstance(action, CommitReport):
+                reports.append(action)
+            elif "report" in getattr(action, "needs", ()) and reports:
+                after_report.append(action)
             elif self._ready(action):
-                self._one(action)
+                self._guarded(action)
+        if reports and self.run.status is not None:
+            self.report_pending = True
+            self._write_status(counted=True)
+            self.report_pending = False
+        for action in (*reports, *after_report):
+            if self._ready(action):
+                self._guarded(action)
         self._messages(sends)
         if self.run.status is not None:
             self._write_status(counted=True)
+
+    def _guarded(self, action: Action) -> None:
+        try:
+            self._one(action)
+        except PortError as exc:
+            if isinstance(exc, NotFound) and not isinstance(action, CommitInvite | CommitReport):
+                raise  # the issue itself is gone: nothing else can be done for it
+            if isinstance(action, CommitInvite):
+                self.unsaved.append((action.path, action.content))
+                self.file_failures.append(
+                    Failure("Invite not committed", f"{exc} The .ics file is attached to the workflow run.")
+                )
+                self.notes.append(
+                    f"The postmortem invite could not be committed: {exc} It was attached to the workflow run."
+                )
+            elif isinstance(action, CommitReport):
+                self.report_failure = Failure("Report not committed", str(exc))
+                self.report_note = f"The PDF report could not be committed: {exc}"
+            else:
+                self.file_failures.append(Failure("GitHub refused a write", f"{action.describe()}: {exc}"))
+                self.notes.append(f"Not done: {action.describe()}: {exc}")
 
     def _ready(self, action: Action) -> bool:
         needs = getattr(action, "needs", ())
@@ -346,7 +390,8 @@ class _Apply:
                 repo.edit_body(number, action.body)
 
     def _report(self, action: CommitReport) -> None:
-        from incident_kit.render.pdf import image_urls, render_pdf
+        from incident_kit.apply.render_job import render_bounded
+        from incident_kit.render.pdf import image_urls
 
         if not self.budget.dry_run and self.budget.used >= self.budget.limit:
             self.budget.skipped.append(f"commit {action.path} (write budget of {self.budget.limit} used up)")
@@ -356,10 +401,24 @@ class _Apply:
             from incident_kit.apply.attachments import fetch_images
 
             images = fetch_images(image_urls(action.data), self.fetch_image)
-        pdf = render_pdf(action.data, images)
+        rendered = render_bounded(action.data, images)
+        if rendered.pdf is None:
+            self.report_failure = Failure(
+                "Report not rendered", f"The PDF report could not be rendered: {rendered.problem}."
+            )
+            self.report_note = f"The PDF report could not be rendered ({rendered.problem}); the next change retries."
+            return
+        pdf = rendered.pdf
+        if rendered.shortened:
+            self.notes.append(
+                f"The full PDF report could not be rendered ({rendered.problem}): a shortened report was committed "
+                "instead, which says what was cut."
+            )
+        elif rendered.cuts:
+            self.notes.append("The PDF report was cut to its limits: " + "; ".join(rendered.cuts) + ".")
         try:
             done = commit_file(self.repo, action.path, pdf, action.message, action.branch, self.budget)
-        except BranchRefused as exc:
+        except PortError as exc:  # a branch rule, no contents: write, a 422, a missing branch, a 5xx
             self.pdf_unsaved = pdf
             self.report_failure = Failure("Report not committed", f"{exc} The PDF is attached to the workflow run.")
             self.report_note = f"The PDF report could not be committed: {exc} It was attached to the workflow run."
@@ -458,7 +517,12 @@ class _Apply:
             invite_committed=self.invite_committed,
             report_url=self.report_url,
             report_committed=self.report_committed,
-            report_note=self.report_note,
+            report_note=self.report_note
+            or (
+                "The PDF report is being rendered; this comment is updated when it is committed."
+                if self.report_pending
+                else ""
+            ),
             sent=self.sent,
             claims=self.claims,
             notes=(*self.failures, *self.notes),

@@ -189,16 +189,24 @@ def report(env: gha.ActionEnv, repo: Repository, outcome: Outcome, budget: Budge
 
 
 def _save_unsaved(outcome: Outcome, runner_temp: str) -> str:
-    """A report the branch refused goes to RUNNER_TEMP, for the action's upload-artifact step."""
-    if outcome.pdf_unsaved is None:
+    """Files the repository refused (the report, the invite's .ics) go to RUNNER_TEMP, for the action's
+    upload-artifact step: the file's path, or the folder's when there are several."""
+    if outcome.pdf_unsaved is None and not outcome.unsaved:
         return ""
     import tempfile
 
     folder = Path(runner_temp or tempfile.gettempdir()) / "incident-kit-report"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / Path(outcome.pdf_path or f"incident-{outcome.number}.pdf").name
-    target.write_bytes(outcome.pdf_unsaved)
-    return str(target)
+    saved: list[str] = []
+    if outcome.pdf_unsaved is not None:
+        target = folder / Path(outcome.pdf_path or f"incident-{outcome.number}.pdf").name
+        target.write_bytes(outcome.pdf_unsaved)
+        saved.append(str(target))
+    for path, content in outcome.unsaved:
+        target = folder / Path(path).name
+        target.write_bytes(content)
+        saved.append(str(target))
+    return saved[0] if len(saved) == 1 else str(folder)
 
 
 def _md(text: str) -> str:
