@@ -79,7 +79,7 @@ def _links(text: str, count: _Counter) -> str:
     def one(m: re.Match[str]) -> str:
         count.links_cut += 1
         url = m.group(0)
-        return f"{url[:60]}…(link of {len(url):,} characters cut by incident-kit)"
+        return f"{url[:60]}… (link of {len(url):,} characters cut by incident-kit)"
 
     return _LONG_URL.sub(one, text)
 
