@@ -164,7 +164,9 @@ def test_a_65000_character_url_makes_a_small_pdf() -> None:
 def test_a_12000_row_table_is_cut_with_a_note() -> None:
     table = "| a | b |\n|---|---|\n" + "".join(f"| {i} | x |\n" for i in range(12_000))
     prepared, cuts = limits.prepare(report("intro\n\n" + table[:65_000], (table,)))
-    rows = sum(1 for line in (prepared.body + "".join(c.body for c in prepared.comments)).split("\n") if "| x |" in line)
+    rows = sum(
+        1 for line in (prepared.body + "".join(c.body for c in prepared.comments)).split("\n") if "| x |" in line
+    )
     assert rows == limits.MAX_TABLE_ROWS
     assert cuts and "table rows" in cuts[0]
     assert "table rows cut by incident-kit" in prepared.body

@@ -143,9 +143,9 @@ def test_nothing_committed_or_sent_for_an_issue_closed_as_not_planned(
 ) -> None:
     for reason in ("not_planned", "duplicate"):
         text = edits.set_postmortem(spam(body), "2026-12-01 10:00")
-        n = fake.create_issue(
-            REPO, "x", text, user="alice", labels=["incident"], state="closed", state_reason=reason
-        )["number"]
+        n = fake.create_issue(REPO, "x", text, user="alice", labels=["incident"], state="closed", state_reason=reason)[
+            "number"
+        ]
         run(fake, tmp_path / reason, n, "alice", action="closed")
         assert fake.count("PUT", r"/contents/") == 0
         assert f"Closed as {reason}: incident-kit commits no invite or report" in status(fake, n)

@@ -37,7 +37,11 @@ UNKNOWN_RUN = "unknown"  # the claimant of a message that may have gone before t
 # The keys this version reads; anything else is kept as written (a newer version's field).
 _KNOWN = ("v", "decision", "phase", "timeline", "facts", "confirmed_by", "invite", "report", "notify", "followups")
 _KNOWN_2 = (*_KNOWN, "claims")
-_KNOWN_3 = (*_KNOWN_2, "people")
+_KNOWN_3 = (*_KNOWN_2, "people", "dropped")
+# The state's JSON is kept under this many characters, so the status comment always fits
+# GitHub's 65,536 (the rest is the readable part, which is cut to fit; the state never is).
+STATE_BUDGET = 40_000
+MAX_ENTRY_TEXT = 200  # characters of one recorded timeline entry's text
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,7 @@ class BotState:
     claims: tuple[Claim, ...] = ()  # messages being sent, or sent by a run that died before recording
     followups: tuple[FollowupNote, ...] = ()  # follow-up issues the weekly check opened
     people: dict[str, Any] | None = None  # the trusted roles and attendees of an outsider's issue
+    dropped: int = 0  # recorded timeline entries dropped (oldest first) to keep the state in budget
     unknown: dict[str, Any] = field(default_factory=dict)  # fields of a newer version, written back as read
     version: int = FORMAT  # the layout this state was read from
     problems: tuple[str, ...] = ()  # what load ignored or migrated, for the status comment (never dumped)
@@ -218,13 +223,44 @@ def dump(state: BotState) -> dict[str, Any]:
         out["followups"] = [f.dump() for f in state.followups]
     if state.people is not None:
         out["people"] = state.people
+    if state.dropped:
+        out["dropped"] = state.dropped
     return out
 
 
 def to_json(state: BotState) -> str:
     """JSON that cannot close the HTML comment it sits in."""
-    text = json.dumps(dump(state), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return json_text(dump(state))
+
+
+def json_text(value: dict[str, Any]) -> str:
+    """Compact JSON that cannot close the HTML comment it sits in. Not ASCII-escaped: a Japanese
+    character is one character, not the six of ``\\uXXXX`` (the comment's limit counts characters)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return text.replace("--", "-\\u002d").replace(">", "\\u003e")
+
+
+def compact(state: BotState, budget: int = STATE_BUDGET) -> BotState:
+    """The state within ``budget`` characters of JSON: each entry's text bounded, then the oldest
+    recorded timeline entries dropped first (counted in ``dropped``, which the status comment shows),
+    then, as a last resort, the per-box snapshot (the next run records no box changes, only that)."""
+    timeline = tuple(
+        {**e, "what": str(e.get("what", ""))[:MAX_ENTRY_TEXT]} if len(str(e.get("what", ""))) > MAX_ENTRY_TEXT else e
+        for e in state.timeline
+    )
+    state = replace(state, timeline=timeline)
+    size = len(to_json(state))
+    if size <= budget:
+        return state
+    sizes = [len(json_text(e)) + 1 for e in timeline]
+    drop = 0
+    while drop < len(timeline) and size > budget:
+        size -= sizes[drop]
+        drop += 1
+    state = replace(state, timeline=timeline[drop:], dropped=state.dropped + drop)
+    if len(to_json(state)) > budget and state.facts is not None:
+        state = replace(state, facts={**state.facts, "tasks": {}})
+    return state
 
 
 def load(body: str | None) -> BotState:
@@ -307,6 +343,7 @@ def from_dict(raw: dict[str, Any]) -> BotState:
         claims=tuple(claims),
         followups=followup_notes(typed("followups", list), problems),
         people=typed("people", dict) if version >= 3 else None,
+        dropped=typed("dropped", int) or 0 if version >= 3 else 0,
         unknown=unknown,
         version=version,
         problems=tuple(problems),

@@ -18,7 +18,7 @@ from incident_kit.body.checklist import all_checked, fulfilled_by_state, item_na
 from incident_kit.body.model import Decision, Finding, Incident, IssueContext, Severity
 from incident_kit.body.parse import parse_incident
 from incident_kit.github.port import TRUSTED_PERMISSIONS, CommentData, EventData, IssueData
-from incident_kit.plan.bot_state import BotState, Claim, FollowupNote, InviteRecord, ReportRecord
+from incident_kit.plan.bot_state import BotState, Claim, FollowupNote, InviteRecord, ReportRecord, compact
 from incident_kit.plan.figures import conflicts, figures, milestones, moments
 from incident_kit.plan.followup import followup_of  # weekly (issue #6)
 from incident_kit.plan.invite import PostmortemView
@@ -221,9 +221,15 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         problems=(),
         record_lost=False,
     )
+    new_state = compact(new_state)
     notes = [f"Bot state: {p}." for p in stored.problems]
     if people_note:
         notes.append(people_note)
+    if new_state.dropped:
+        notes.append(
+            f"{new_state.dropped} older entries of the recorded timeline were dropped (oldest first) to keep this "
+            "comment within GitHub's 65,536 characters."
+        )
     notes += [
         f"A comment by @{who} carries incident-kit's status marker; it is ignored (only @{snap.bot_login}'s "
         "own comment holds the state)."

@@ -23,6 +23,7 @@ from incident_kit.body.model import Incident
 from incident_kit.body.triage import QUESTIONS
 from incident_kit.github.port import EventData
 
+MAX_TASKS = 300  # boxes in the facts snapshot
 MAX_ENTRIES = 300  # keeps the state block well inside GitHub's 65,536-character comment limit
 TRIAGE_LABELS = {key: label for key, label, _ in QUESTIONS}
 RECORD_LABELS = {"where-is-bug": "Where is the bug?", "first-aid": "First aid", "people-affected": "How many people"}
@@ -34,7 +35,9 @@ def facts(
     """The snapshot the recorder compares: small, JSON-friendly, stable keys."""
     tasks: dict[str, bool] = {}
     seen: dict[str, int] = {}
-    for item in incident.tasks:
+    # A bounded number of boxes (the state must fit the status comment); changes to boxes past it
+    # are not recorded, which the bot states in the README's limits.
+    for item in incident.tasks[:MAX_TASKS]:
         base = f"{item.section or '-'}:{item.text[:60]}"
         seen[base] = seen.get(base, 0) + 1
         tasks[f"{base}#{seen[base]}"] = item.checked

@@ -9,7 +9,6 @@ back, again only from the bot's own comment.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from incident_kit.body.checklist import named, open_items_by_section
 from incident_kit.body.model import Decision, Incident, IssueContext, Phase
 from incident_kit.body.when import in_zones
 from incident_kit.github.port import CommentData
-from incident_kit.plan.bot_state import STATE_BLOCK, BotState, dump, load
+from incident_kit.plan.bot_state import STATE_BLOCK, BotState, dump, json_text, load
 from incident_kit.plan.invite import PostmortemView
 from incident_kit.rules.evaluate import Evaluation
 from incident_kit.settings.config import Config
@@ -50,8 +49,7 @@ def read_state(comment: CommentData | None) -> dict[str, Any]:
 
 def state_json(state: dict[str, Any]) -> str:
     """JSON that cannot close the HTML comment it sits in."""
-    text = json.dumps(state, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-    return text.replace("--", "-\\u002d").replace(">", "\\u003e")
+    return json_text(state)
 
 
 def strangers_with_marker(comments: list[CommentData], bot_login: str) -> list[str]:
