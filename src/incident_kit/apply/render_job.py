@@ -9,8 +9,9 @@ report (:func:`incident_kit.render.limits.shortened`) that says what was cut is 
 
 from __future__ import annotations
 
-import multiprocessing
-import queue
+import pickle
+import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,31 +28,32 @@ class Rendered:
     problem: str = ""
 
 
-def _child(inp: ReportInput, images: Mapping[str, bytes] | None, out: multiprocessing.Queue[bytes | str]) -> None:
-    try:
-        from incident_kit.render.pdf import render_pdf
-
-        out.put(render_pdf(inp, images))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent as text
-        out.put(f"{type(exc).__name__}: {exc}")
-
-
 def _render(inp: ReportInput, images: Mapping[str, bytes] | None, seconds: float) -> bytes | str:
-    # spawn, not fork: the run has threads (HTTP pools) a forked child could deadlock on.
-    ctx = multiprocessing.get_context("spawn")
-    out: multiprocessing.Queue[bytes | str] = ctx.Queue()
-    child = ctx.Process(target=_child, args=(inp, dict(images or {}), out), daemon=True)
-    child.start()
+    """Render in ``python -I -m incident_kit.apply.render_job`` (isolated: nothing from the working
+    directory is imported), the input pickled on stdin by this very process, the PDF on stdout."""
+    payload = pickle.dumps((inp, dict(images or {})))
     try:
-        result: bytes | str = out.get(timeout=seconds)
-    except queue.Empty:
-        result = f"it did not finish within {seconds:g} seconds"
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join(5)
-        out.close()
-    return result
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module, no shell, no issue text
+            [sys.executable, "-I", "-m", "incident_kit.apply.render_job"],
+            input=payload,
+            capture_output=True,
+            timeout=seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:  # run() kills the child before raising
+        return f"it did not finish within {seconds:g} seconds"
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
+        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no error text"]
+        return f"the renderer stopped (exit code {done.returncode}: {last[0][:300]})"
+    return done.stdout
+
+
+def _child() -> None:
+    from incident_kit.render.pdf import render_pdf
+
+    inp, images = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - written by the parent process above
+    sys.stdout.buffer.write(render_pdf(inp, images))
+    sys.stdout.buffer.flush()
 
 
 def render_bounded(
@@ -69,3 +71,7 @@ def render_bounded(
     if isinstance(second, bytes):
         return Rendered(second, tuple(cuts), shortened=True, problem=first)
     return Rendered(None, tuple(cuts), shortened=True, problem=f"{first}; the shortened report: {second}")
+
+
+if __name__ == "__main__":
+    _child()
