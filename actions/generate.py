@@ -53,6 +53,8 @@ def _steps(action: dict[str, Any]) -> str:
     # GITHUB_ACTION_PATH is the folder of the action.yml being run; setup/ lives at the root.
     setup = "${GITHUB_ACTION_PATH}/" + ("../../" if action["dir"] else "") + "setup"
     env = "".join(f"        {_env_name(n)}: ${{{{ inputs.{n} }}}}\n" for n in action["inputs"])
+    # The report step's run shares max-writes with the event step: it gets what is left.
+    report_env = env.replace("${{ inputs.max-writes }}", "${{ steps.run.outputs.writes-left }}")
     text = f"""\
 runs:
   using: composite
@@ -85,13 +87,33 @@ runs:
 """
     if action.get("report"):
         text += f"""\
+    # The report tier (issue #16): the PDF stack is not in the environment above, so an ordinary
+    # event restores and installs none of it. When a report is due the step above does the event
+    # work, defers the report and says `report-due`; these steps restore or install the PDF tools
+    # under their own cache key and run again, which only adds the report (reconciling is
+    # idempotent). If the install fails, this step fails, and the event work is already done.
+    - name: Restore incident-kit's PDF tools
+      if: ${{{{ !cancelled() && steps.run.outputs.report-due == 'true' && steps.cache-key.outputs.report-key != '' }}}}
+      uses: {CACHE}
+      with:
+        path: ${{{{ steps.cache-key.outputs.report-path }}}}
+        key: ${{{{ steps.cache-key.outputs.report-key }}}}
+    - name: Render the incident report ({action["part"]})
+      id: report
+      if: ${{{{ !cancelled() && steps.run.outputs.report-due == 'true' }}}}
+      shell: bash
+      env:
+{report_env}        INCIDENT_KIT_PART: {action["part"]}
+        INCIDENT_KIT_TIER: report
+        INCIDENT_KIT_FINGERPRINT: ${{{{ steps.cache-key.outputs.fingerprint }}}}
+      run: bash "{setup}/run.sh"
     # A report the branch refused (protected branch) is not lost: it is attached to the run.
     - name: Attach the report the branch refused
-      if: ${{{{ always() && steps.run.outputs.report-artifact != '' }}}}
+      if: ${{{{ always() && (steps.report.outputs.report-artifact || steps.run.outputs.report-artifact) != '' }}}}
       uses: {UPLOAD}
       with:
         name: incident-report
-        path: ${{{{ steps.run.outputs.report-artifact }}}}
+        path: ${{{{ steps.report.outputs.report-artifact || steps.run.outputs.report-artifact }}}}
         if-no-files-found: error
 """
     return text
@@ -122,9 +144,14 @@ def render(action: dict[str, Any], source: dict[str, Any]) -> str:
         )
     out.append("\noutputs:\n")
     for name in action["outputs"]:
+        # With a report step, its run saw the issue last: its value, or the event step's when it
+        # did not run (every value is text, and only "" is falsy in an expression).
+        value = f"steps.run.outputs.{name}"
+        if action.get("report"):
+            value = f"steps.report.outputs.{name} || {value}"
         out.append(
             f"  {name}:\n    description: {_folded(source['outputs'][name], 6)}"
-            f"    value: ${{{{ steps.run.outputs.{name} }}}}\n"
+            f"    value: ${{{{ {value} }}}}\n"
         )
     out.append("\n" + _steps(action))
     return "".join(out)

@@ -22,11 +22,12 @@ import hashlib
 import os
 import sys
 
-VERSION_TAG = b"incident-kit-runtime v2\n"
+VERSION_TAG = b"incident-kit-runtime v3\n"  # v3: two tiers (issue #16)
 # Folders the wheel is built from (pyproject's packages and force-include).
 SOURCES = ("src", "ISSUE_TEMPLATE", "workflows")
 LOCKS = (
-    "requirements/runtime.txt",
+    "requirements/event.txt",
+    "requirements/report.txt",
     "requirements/accel.txt",
     "requirements/build.txt",
     "requirements/bootstrap.txt",

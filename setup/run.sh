@@ -7,6 +7,18 @@
 # It owns the action's Python runtime and nothing else: it finds or builds a private venv at
 # <root>/.venv-action from the hash-locked requirements/ files, then replaces itself with
 # `python -I -m incident_kit run "$@"`, so the step's exit code and outputs are the Python side's.
+#
+# Two tiers (issue #16), each its own folder and actions/cache entry, one fingerprint for both:
+#   event   .venv-action         requirements/event.txt + the project: what every event needs
+#                                (under 40 MB, so a cache hit restores little)
+#   report  .venv-action-report  requirements/report.txt (+ accel.txt): the PDF stack, about 60 MB,
+#                                installed with --target and put on the event venv's sys.path by
+#                                a .pth file. Only the action's report step asks for it, and only
+#                                when the event step said `report-due=true` (it could not import
+#                                xhtml2pdf); a failure here fails that step, after the event work.
+# A separate folder rather than a second install into .venv-action: actions/cache saves the
+# folder as the job left it, so installing the PDF stack into the event venv would put it into
+# the event tier's cache entry and every ordinary event would restore it again.
 # The caller's Python is never modified: the venv is created --without-pip, uv is installed into
 # a temporary folder, and nothing goes into the interpreter's site-packages.
 #
@@ -17,6 +29,10 @@
 #                            computed here when empty
 #   INCIDENT_KIT_SETUP_ONLY  "true": build or check the venv, then exit 0 without running
 #                            incident-kit (benchmarks, pre-warming a self-hosted runner)
+#   INCIDENT_KIT_TIER        "report": also find or install the report tier (the PDF stack)
+#                            before running; anything else: the event tier only
+#   INCIDENT_KIT_UV          a uv binary to build with instead of installing the pinned one from
+#                            requirements/bootstrap.txt (a self-hosted runner that has uv; tests)
 #
 # Kept to bash 3.2 (macOS's /bin/bash): no mapfile, no associative arrays, no ${var,,}.
 set -euo pipefail
@@ -37,12 +53,13 @@ ik_escape() {
 }
 
 in_group=false
+fatal_title="incident-kit setup"
 fatal() {
     # Close the log group first, or the error would hide inside a collapsed group.
     if [[ "$in_group" == true ]]; then
         echo "::endgroup::"
     fi
-    echo "::error title=incident-kit setup::$(ik_escape "$1")"
+    echo "::error title=${fatal_title}::$(ik_escape "$1")"
     exit 1
 }
 
@@ -80,19 +97,17 @@ venv_python() {
     fi
 }
 
-build_venv() {
-    local python="$1" venv="$2" stamp_value="$3" tmp vpy uv
-    echo "::group::incident-kit: building its Python environment (first run for this version)"
-    in_group=true
-    # A half-built venv carries no stamp, so a crash anywhere below means a rebuild next time.
-    rm -rf "$venv"
-
-    phase "venv"
-    # --without-pip: seeding pip costs about 2 s and uv installs everything anyway.
-    "$python" -I -m venv --without-pip "$venv" ||
-        fatal "$python -m venv could not create $venv: check that the runner's Python has its venv module and the action's folder is writable."
-    vpy="$(venv_python "$venv")" || fatal "python -m venv did not create an interpreter in $venv: check the runner's Python installation."
-
+# bootstrap_uv PYTHON: sets uv (and tmp, removed on exit) to a uv binary: INCIDENT_KIT_UV, or the
+# version pinned in requirements/bootstrap.txt installed by PYTHON's pip into a temporary folder.
+tmp=""
+uv=""
+bootstrap_uv() {
+    local python="$1" candidate
+    [[ -z "$uv" ]] || return 0 # one run can build both tiers
+    if [[ -n "${INCIDENT_KIT_UV:-}" ]]; then
+        uv="$INCIDENT_KIT_UV"
+        return 0
+    fi
     phase "uv bootstrap"
     if ! "$python" -I -m pip --version >/dev/null 2>&1; then
         fatal "The Python at $python has no pip, which incident-kit needs once to fetch uv: add actions/setup-python before this step, or set INCIDENT_KIT_PYTHON to a Python that has incident-kit installed."
@@ -106,7 +121,6 @@ build_venv() {
         --require-hashes --no-deps --only-binary :all: --target "$tmp" \
         -r "$root/requirements/bootstrap.txt" ||
         fatal "pip could not install uv from requirements/bootstrap.txt (log above): check that the runner reaches PyPI, or a mirror named in PIP_INDEX_URL."
-    uv=""
     for candidate in "$tmp/bin/uv" "$tmp/Scripts/uv.exe" "$tmp/bin/uv.exe"; do
         if [[ -f "$candidate" ]]; then
             uv="$candidate"
@@ -114,22 +128,33 @@ build_venv() {
         fi
     done
     [[ -n "$uv" ]] || fatal "uv was installed from requirements/bootstrap.txt but its binary is missing: report this at https://github.com/incident-kit/incident-kit/issues."
+}
+
+build_venv() {
+    local python="$1" venv="$2" stamp_value="$3" vpy
+    echo "::group::incident-kit: building its Python environment (first run for this version)"
+    in_group=true
+    # A half-built venv carries no stamp, so a crash anywhere below means a rebuild next time.
+    rm -rf "$venv"
+
+    phase "venv"
+    # --without-pip: seeding pip costs about 2 s and uv installs everything anyway.
+    "$python" -I -m venv --without-pip "$venv" ||
+        fatal "$python -m venv could not create $venv: check that the runner's Python has its venv module and the action's folder is writable."
+    vpy="$(venv_python "$venv")" || fatal "python -m venv did not create an interpreter in $venv: check the runner's Python installation."
+
+    bootstrap_uv "$python"
 
     # --no-config: a uv.toml or [tool.uv] in the caller's repository describes their project,
     # not this one. UV_PYTHON_DOWNLOADS=never: use the venv's interpreter, never fetch another.
     export UV_PYTHON_DOWNLOADS=never
 
     phase "runtime deps"
+    # --no-deps: event.txt is the whole resolution, less cryptography, which PyGithub's pyjwt[crypto]
+    # asks for but only GitHub App (JWT) sign-in uses (requirements/compile.sh says why).
     "$uv" pip install --no-config --quiet --python "$vpy" \
-        --require-hashes --compile-bytecode -r "$root/requirements/runtime.txt" ||
-        fatal "uv could not install requirements/runtime.txt (log above): check that the runner reaches PyPI, or a mirror named in UV_INDEX_URL."
-
-    phase "accelerator"
-    # reportlab's C accelerator: wheels only, and optional. Where no wheel exists the report is
-    # the same bytes, drawn by reportlab's pure-Python fallback, so a failure here is a notice.
-    "$uv" pip install --no-config --quiet --python "$vpy" --only-binary :all: \
-        --require-hashes --compile-bytecode -r "$root/requirements/accel.txt" ||
-        echo "::notice title=incident-kit setup::No rl_accel wheel for this runner: reports render without reportlab's C accelerator (slower, same output)."
+        --no-deps --require-hashes --compile-bytecode -r "$root/requirements/event.txt" ||
+        fatal "uv could not install requirements/event.txt (log above): check that the runner reaches PyPI, or a mirror named in UV_INDEX_URL."
 
     phase "project"
     # --no-deps: every dependency came from the hashed lock above. --build-constraints pins and
@@ -140,11 +165,47 @@ build_venv() {
 
     phase ""
     printf '%s\n' "$stamp_value" >"$venv/.incident-kit-stamp"
-    rm -rf "$tmp"
-    trap - EXIT
     echo "::endgroup::"
     in_group=false
 }
+
+# build_report PYTHON VPY DIR STAMP: the report tier into DIR, for the event venv's VPY.
+build_report() {
+    local python="$1" vpy="$2" dir="$3" stamp_value="$4"
+    echo "::group::incident-kit: installing the PDF tools (first report for this version)"
+    in_group=true
+    rm -rf "$dir"
+    bootstrap_uv "$python"
+    export UV_PYTHON_DOWNLOADS=never
+    phase "report deps"
+    # --target: its own folder, cached under its own key; --python: bytecode for the event venv's
+    # interpreter. --no-deps: report.txt lists exactly what event.txt lacks (requirements/compile.sh).
+    "$uv" pip install --no-config --quiet --python "$vpy" --target "$dir" \
+        --no-deps --require-hashes --compile-bytecode -r "$root/requirements/report.txt" ||
+        fatal "uv could not install requirements/report.txt (log above), so the incident report was not rendered. The labels and status comment were updated by the step before; re-run this job, and check that the runner reaches PyPI, or a mirror named in UV_INDEX_URL."
+
+    phase "accelerator"
+    # reportlab's C accelerator: wheels only, and optional. Where no wheel exists the report is
+    # the same bytes, drawn by reportlab's pure-Python fallback, so a failure here is a notice.
+    "$uv" pip install --no-config --quiet --python "$vpy" --target "$dir" --only-binary :all: \
+        --no-deps --require-hashes --compile-bytecode -r "$root/requirements/accel.txt" ||
+        echo "::notice title=incident-kit setup::No rl_accel wheel for this runner: reports render without reportlab's C accelerator (slower, same output)."
+    phase ""
+    printf '%s\n' "$stamp_value" >"$dir/.incident-kit-stamp"
+    echo "::endgroup::"
+    in_group=false
+}
+
+# The .pth that puts the report tier on the event venv's sys.path (after its own site-packages,
+# so a package both tiers could hold always comes from the event tier). Written by every report
+# step: the event venv may come from a cache entry saved by a run that rendered no report. A
+# .pth naming a missing folder is skipped by site.py, so it is harmless in an event-only run.
+REPORT_PTH='import os, sys, sysconfig
+path = os.path.join(sysconfig.get_paths()["purelib"], "incident-kit-report-tier.pth")
+line = os.path.abspath(sys.argv[1]) + "\n"
+if not os.path.isfile(path) or open(path, encoding="utf-8").read() != line:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(line)'
 
 if [[ -n "${INCIDENT_KIT_PYTHON:-}" ]]; then
     # A Python the caller vouches for: check it rather than trust it, install nothing.
@@ -177,6 +238,33 @@ else
         want="${probe##* }"
         build_venv "$python" "$venv" "$want"
         PY="$(venv_python "$venv")"
+    fi
+    if [[ "${INCIDENT_KIT_TIER:-event}" == "report" ]]; then
+        fatal_title="incident-kit report"
+        report_dir="$root/.venv-action-report"
+        have=""
+        [[ -f "$report_dir/.incident-kit-stamp" ]] && read -r have <"$report_dir/.incident-kit-stamp"
+        if [[ "$have" == "$want" ]]; then
+            echo "incident-kit setup: using the PDF tools in $report_dir"
+        else
+            if [[ -z "$python" ]] && ! probe="$(ik_probe "$root")"; then
+                fatal "incident-kit needs Python 3.11 or newer on PATH as python3 to install its PDF tools; the incident report was not rendered (the labels and status comment were updated by the step before)."
+            fi
+            build_report "${probe%% *}" "$PY" "$report_dir" "$want"
+        fi
+        "$PY" -I -c "$REPORT_PTH" "$report_dir" ||
+            fatal "Could not put the PDF tools in $report_dir on the action's Python path: check that the action's folder is writable."
+    fi
+fi
+[[ -z "$tmp" ]] || rm -rf "$tmp"
+
+if [[ "${INCIDENT_KIT_TIER:-event}" == "report" ]]; then
+    # Checked for an INCIDENT_KIT_PYTHON too: the event step could not import xhtml2pdf there, and
+    # running again without it would only defer the report once more, silently.
+    fatal_title="incident-kit report"
+    if ! import_error="$("$PY" -I -c 'import xhtml2pdf' 2>&1)"; then
+        echo "$import_error" >&2
+        fatal "The PDF tools (xhtml2pdf) cannot be imported by $PY, so the incident report was not rendered; the labels and status comment were updated by the step before. With INCIDENT_KIT_PYTHON set, install incident-kit's [report] dependencies into that Python; otherwise re-run this job."
     fi
 fi
 

@@ -243,7 +243,7 @@ def test_a_stale_stamp_rebuilds_from_scratch(tmp_path: Path) -> None:
     old = root / ".venv-action"
     (old / "bin").mkdir(parents=True)
     (old / "bin" / "leftover").touch()
-    (old / ".incident-kit-stamp").write_text("from an older requirements/runtime.txt\n")
+    (old / ".incident-kit-stamp").write_text("from an older requirements/event.txt\n")
     # python3 is a real Python for the version check and the fingerprint, but records and
     # refuses `-m venv`, so the test sees the rebuild start without reaching PyPI.
     fakebin = tmp_path / "fakebin"
@@ -306,6 +306,10 @@ def test_cache_key_and_path_are_one_for_the_root_and_every_sub_action(tmp_path: 
     # actions/cache refuses `.` and `..` segments: the path must be absolute and clean.
     assert Path(path).is_absolute() and ".." not in Path(path).parts
     assert Path(path) == ROOT.resolve() / ".venv-action"
+    # The report tier (issue #16): its own key and folder, the same fingerprint.
+    report_key, report_path = answers[0]["report-key"], answers[0]["report-path"]
+    assert report_key == key.replace("incident-kit-venv-", "incident-kit-report-", 1) != key
+    assert Path(report_path) == ROOT.resolve() / ".venv-action-report"
 
 
 def test_cache_key_follows_the_lock_and_is_empty_with_incident_kit_python(tmp_path: Path) -> None:
@@ -313,9 +317,16 @@ def test_cache_key_follows_the_lock_and_is_empty_with_incident_kit_python(tmp_pa
     env = {**_base_env(tmp_path), "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64"}
     first = _cache_key(root, env, tmp_path)["key"]
     assert _cache_key(root, env, tmp_path)["key"] == first
-    with (root / "requirements" / "runtime.txt").open("a") as lock:
+    first_report = _cache_key(root, env, tmp_path)["report-key"]
+    with (root / "requirements" / "event.txt").open("a") as lock:
         lock.write("# changed\n")
     assert _cache_key(root, env, tmp_path)["key"] != first
+    # Either tier's lock moves both keys: the two tiers are one resolution (requirements/compile.sh).
+    second = _cache_key(root, env, tmp_path)
+    with (root / "requirements" / "report.txt").open("a") as lock:
+        lock.write("# changed\n")
+    third = _cache_key(root, env, tmp_path)
+    assert third["key"] != second["key"] and third["report-key"] != second["report-key"] != first_report
     (root / "src" / "incident_kit" / "new_module.py").write_text("")
     assert _cache_key(root, env, tmp_path)["key"] != first
     assert _cache_key(root, {**env, "INCIDENT_KIT_PYTHON": sys.executable}, tmp_path)["key"] == ""

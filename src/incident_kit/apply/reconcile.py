@@ -85,6 +85,9 @@ class Outcome:
     pdf_unsaved: bytes | None = None  # a report the branch refused: the runner uploads it as an artifact
     unsaved: list[tuple[str, bytes]] = field(default_factory=list)  # other refused files (the invite's .ics)
     report_failure: Failure | None = None
+    # The report is due but the PDF stack is not installed (the action's event tier): the action's
+    # report step installs it and runs again; messages that carry the report wait for that run.
+    report_deferred: bool = False
     notify_failures: list[str] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)  # what was told this run, as sentences
     actions: tuple[str, ...] = ()  # what the plan asked for, in order (for the job summary and tests)
@@ -163,6 +166,7 @@ def reconcile(
     outcome.ics_path, outcome.pdf_path = run.ics_path, run.pdf_path
     outcome.pdf_url = apply.report_url or run.pdf_url
     outcome.pdf_unsaved = apply.pdf_unsaved
+    outcome.report_deferred = apply.report_deferred
     outcome.notify_failures, outcome.sent = apply.failures, apply.sent_sentences
     outcome.actions = tuple(a.describe() for a in run.actions)
     return outcome
@@ -287,6 +291,7 @@ class _Apply:
         self.report_note = ""
         self.report_failure: Failure | None = None
         self.report_pdf: bytes | None = None
+        self.report_deferred = False
         self.pdf_unsaved: bytes | None = None
         self.sent: dict[str, Any] = run.state.sent
         self.claims: tuple[Claim, ...] = run.state.claims
@@ -391,11 +396,21 @@ class _Apply:
 
     def _report(self, action: CommitReport) -> None:
         from incident_kit.apply.render_job import render_bounded
-        from incident_kit.render.pdf import image_urls
+        from incident_kit.render.pdf import image_urls, tools_installed
 
         if not self.budget.dry_run and self.budget.used >= self.budget.limit:
             self.budget.skipped.append(f"commit {action.path} (write budget of {self.budget.limit} used up)")
             return  # nothing to commit with: do not pay for rendering
+        if not tools_installed():
+            # Not a failure: the event work goes on, and the action's next step installs the PDF
+            # tools and runs again (reconciling is idempotent, so that run only adds the report).
+            self.report_deferred = True
+            self.budget.skipped.append(f"commit {action.path} (the PDF tools are installed by the report step)")
+            self.report_note = (
+                "The incident report (PDF) is due: the action's report step installs the PDF tools and commits it. "
+                "If that step failed, the next run tries again."
+            )
+            return
         images = {}
         if self.fetch_image is not None:
             from incident_kit.apply.attachments import fetch_images

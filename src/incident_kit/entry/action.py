@@ -148,6 +148,10 @@ def report(env: gha.ActionEnv, repo: Repository, outcome: Outcome, budget: Budge
         "ics-path": outcome.ics_path,
         "pdf-path": outcome.pdf_path,
         "report-artifact": _save_unsaved(outcome, env.runner_temp),
+        # For the action's report step (issue #16): whether to install the PDF tools and run
+        # again, and what is left of max-writes for that run, so both steps share one budget.
+        "report-due": "true" if outcome.report_deferred else "",
+        "writes-left": str(max(budget.limit - budget.used, 0)),
     }
     gha.set_outputs(env.output_path, outputs)
     lines = [f"### incident-kit: #{outcome.number}", ""]

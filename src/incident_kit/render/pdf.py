@@ -106,6 +106,14 @@ class ReportInput:
     figures: tuple[tuple[str, str], ...] = ()  # (label, value), e.g. ("Time to first aid", "49 min")
 
 
+def tools_installed() -> bool:
+    """Whether the PDF stack can be imported. The action's event tier leaves it out (issue #16):
+    a run that finds it missing defers the report to the action's report step, which installs it."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("xhtml2pdf", "reportlab"))
+
+
 # --------------------------------------------------------------------------- reportlab set-up
 
 
