@@ -22,9 +22,10 @@ The pipeline, and why each step is there:
    no directory and no host, and a ``link_callback`` that refuses everything but
    this render's own images.
 
-Importing this module registers the fonts with reportlab (and tells xhtml2pdf
+The first text drawn registers the fonts with reportlab (and tells xhtml2pdf
 their family names) and pins two reportlab safety settings (see
-``_harden_reportlab``); it has no other side effect. reportlab's repeatable-output
+``_harden_reportlab``); importing the module has no side effect and needs no PDF
+stack, so the planner can use its data types in the action's event tier. reportlab's repeatable-output
 mode is switched on for the duration of a render only.
 """
 
@@ -185,8 +186,12 @@ def _register_fonts() -> frozenset[int]:
     return (sans & sans_bold) | cmaps["incident-kit-IPAexGothic"]
 
 
-_harden_reportlab()
-_DRAWABLE: frozenset[int] = _register_fonts()
+@functools.cache
+def _drawable_points() -> frozenset[int]:
+    """The fonts, registered on first use rather than at import: the planner imports this module
+    for ReportInput and report_path in runs that have no PDF stack installed (issue #16)."""
+    _harden_reportlab()
+    return _register_fonts()
 
 
 # --------------------------------------------------------------------------- text
@@ -222,7 +227,7 @@ def _drawable(text: str) -> str:
     Without this an emoji would come out as the font's missing-glyph box, which
     in IPAexGothic looks like a ticked box. Whitespace is left alone.
     """
-    missing = {c for c in set(text) if ord(c) not in _DRAWABLE and not c.isspace()}
+    missing = {c for c in set(text) if ord(c) not in _drawable_points() and not c.isspace()}
     if not missing:
         return text
     return text.translate({ord(c): _char_name(c) for c in missing})
