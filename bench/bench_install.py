@@ -13,9 +13,15 @@ target of under 5 s with bytecode compiled. Four figures:
   sandboxed 2-core machine the same cold install ranged from 3 to 9 s), hence the spread;
 * stamp hit: the venv exists and its stamp matches, as after an actions/cache hit.
 
-It needs PyPI (or the mirror pip and uv are configured for) and takes about a minute.
+Then the tiers (issue #16), local work only and interleaved in the same run: the event tier
+(what every event builds), the report tier added on top (INCIDENT_KIT_TIER=report, only in a run
+that renders a report) and the full runtime as it was before the tiers (setup/ and requirements/
+from the commit before requirements/runtime.txt was split, or --baseline REF), with installed
+sizes. Targets: event tier under 40 MB and under half of the full runtime's install time.
 
-    python3 bench/bench_install.py [--runs 3] [--strict]
+It needs PyPI (or the mirror pip and uv are configured for) and takes a few minutes.
+
+    python3 bench/bench_install.py [--runs 3] [--strict] [--baseline REF]
 """
 
 from __future__ import annotations
@@ -35,14 +41,22 @@ import bytecode_state  # bench/: which bytecode state the figures are for
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 5.0
-PHASES = ("venv", "uv bootstrap", "runtime deps", "accelerator", "project")
+EVENT_TIER_MB = 40.0
+PHASES = ("venv", "uv bootstrap", "runtime deps", "accelerator", "project", "report deps")
 # What setup/run.sh and the project build read: pyproject's readme and force-include included.
 NEEDED = ("setup", "requirements", "src", "ISSUE_TEMPLATE", "workflows", "pyproject.toml", "README.md")
 PHASE_LINE = re.compile(r"^incident-kit setup: (?P<phase>.+) took (?P<seconds>[0-9.]+)s$", re.MULTILINE)
 
 
-def fresh_root(parent: Path) -> Path:
+def fresh_root(parent: Path, ref: str | None = None) -> Path:
+    """A scratch copy of what setup/run.sh reads: this checkout's files, or a commit's (git archive)."""
     root = Path(tempfile.mkdtemp(prefix="root-", dir=parent))
+    if ref is not None:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", ref, *NEEDED], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+        return root
     for name in NEEDED:
         source = ROOT / name
         if source.is_dir():
@@ -50,6 +64,17 @@ def fresh_root(parent: Path) -> Path:
         else:
             shutil.copy2(source, root / name)
     return root
+
+
+def baseline_ref() -> str:
+    """The last commit with the single runtime lock: the parent of the commit that split it."""
+    split = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-list", "-1", "HEAD", "--", "requirements/runtime.txt"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return f"{split}^" if split else "HEAD"
 
 
 def run_setup(
@@ -74,10 +99,12 @@ def run_setup(
     return total, phases
 
 
-def check_bytecode(root: Path) -> tuple[int, int]:
-    """(.py files, .py files with a compiled .pyc) in the venv's site-packages."""
-    site = next((root / ".venv-action").glob("lib/python3*/site-packages"), None) or (
-        root / ".venv-action" / "Lib" / "site-packages"
+def check_bytecode(root: Path, site: Path | None = None) -> tuple[int, int]:
+    """(.py files, .py files with a compiled .pyc) in the venv's site-packages (or ``site``)."""
+    site = (
+        site
+        or next((root / ".venv-action").glob("lib/python3*/site-packages"), None)
+        or (root / ".venv-action" / "Lib" / "site-packages")
     )
     sources = list(site.rglob("*.py"))
     compiled = {p.name.split(".")[0] + "@" + str(p.parent.parent) for p in site.rglob("__pycache__/*.pyc")}
@@ -109,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     print(bytecode_state.state())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median reported); default 3")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when the cold install misses the target")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--baseline", help="git ref whose setup/ and requirements/ are 'the full runtime'")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-install-") as scratch_name:
@@ -149,11 +177,47 @@ def main(argv: list[str] | None = None) -> int:
             f"bytecode: {compiled} of {sources} .py files in site-packages have a .pyc; "
             f".venv-action is {size_mb(built / '.venv-action'):.0f} MB (what actions/cache stores and restores)"
         )
+        print(
+            "verdict: the install's own work takes "
+            f"{local_total:.2f}s; a cold run adds the downloads to that: {cold_total:.2f}s here"
+        )
+        tiers_ok = compare_tiers(scratch, args.runs, args.baseline or baseline_ref(), warm_uv, warm_pip, offline)
+    return 1 if args.strict and (cold_total >= TARGET_SECONDS or not tiers_ok) else 0
+
+
+def compare_tiers(scratch: Path, runs: int, ref: str, uv_cache: Path, pip_cache: Path, offline: dict[str, str]) -> bool:
+    """Event tier, report tier and the pre-tier full runtime, local work only, interleaved."""
+    print(f"\ntiers, local work only (warm caches, no network), median of {runs} runs; full runtime from {ref}")
+    run_setup(fresh_root(scratch, ref), uv_cache, pip_cache)  # fills the caches with the old lock's wheels
+    event: list[float] = []
+    report: list[float] = []
+    full: list[float] = []
+    sizes: dict[str, float] = {}
+    for _ in range(runs):
+        old = fresh_root(scratch, ref)
+        full.append(run_setup(old, uv_cache, pip_cache, offline)[0])
+        sizes["full"] = size_mb(old / ".venv-action")
+        root = fresh_root(scratch)
+        event.append(run_setup(root, uv_cache, pip_cache, offline)[0])
+        sizes["event"] = size_mb(root / ".venv-action")
+        report.append(run_setup(root, uv_cache, pip_cache, {**offline, "INCIDENT_KIT_TIER": "report"})[0])
+        sizes["report"] = size_mb(root / ".venv-action-report")
+        sources, compiled = check_bytecode(root)
+        rsources, rcompiled = check_bytecode(root, root / ".venv-action-report")
+    ev, rep, fu = (statistics.median(x) for x in (event, report, full))
+    print(f"{'full runtime':<16} total {fu:5.2f}s, {sizes['full']:5.1f} MB installed (one venv, before the tiers)")
+    print(f"{'event tier':<16} total {ev:5.2f}s, {sizes['event']:5.1f} MB installed (every event; cached alone)")
+    print(f"{'+ report tier':<16} total {rep:5.2f}s, {sizes['report']:5.1f} MB installed (only a run with a report)")
     print(
-        "verdict: the install's own work takes "
-        f"{local_total:.2f}s; a cold run adds the downloads to that: {cold_total:.2f}s here"
+        f"bytecode: event tier {compiled}/{sources} .py compiled, report tier {rcompiled}/{rsources} "
+        "(both installed with --compile-bytecode)"
     )
-    return 1 if args.strict and cold_total >= TARGET_SECONDS else 0
+    size_ok, time_ok = sizes["event"] < EVENT_TIER_MB, ev < 0.5 * fu
+    print(
+        f"verdict: event tier {sizes['event']:.1f} MB ({'meets' if size_ok else 'misses'} < {EVENT_TIER_MB:.0f} MB), "
+        f"{ev / fu:.2f}x the full runtime's install ({'meets' if time_ok else 'misses'} < 0.5x)"
+    )
+    return size_ok and time_ok
 
 
 if __name__ == "__main__":
