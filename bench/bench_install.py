@@ -53,6 +53,7 @@ NEEDED = (
     "pyproject.toml",
     "README.md",
     "hatch_build.py",
+    "starter",
 )
 PHASE_LINE = re.compile(r"^incident-kit setup: (?P<phase>.+) took (?P<seconds>[0-9.]+)s$", re.MULTILINE)
 
