@@ -24,10 +24,11 @@ from markupsafe import Markup
 
 from incident_kit.basics import markers
 from incident_kit.body.checklist import open_items_by_section
-from incident_kit.body.model import Decision, IssueContext
+from incident_kit.body.model import Decision, IssueContext, Phase
 from incident_kit.body.parse import parse_incident
 from incident_kit.plan import status
 from incident_kit.plan.bot_state import BotState, dump, from_dict
+from incident_kit.plan.conversation import call_text, discoverer_text, silence_line
 from incident_kit.plan.invite import PostmortemView
 from incident_kit.plan.status import StatusView, TimelineView, Untrusted, render_status
 from incident_kit.rules.evaluate import evaluate
@@ -54,6 +55,8 @@ def oracle(view: StatusView) -> str:
         Decision.NOT_INCIDENT: "three no",
         Decision.UNDECIDED: "waiting for triage answers",
     }[inc.decision]
+    conv = view.conversation
+    people = ev.phase is not Phase.NOT_INCIDENT
     text = ORACLE.render(
         headline=status._headline(view),
         untrusted=view.untrusted,
@@ -64,7 +67,12 @@ def oracle(view: StatusView) -> str:
         roles=inc.roles,
         videos=inc.videos,
         open_items=[(k, v) for k, v in open_items_by_section(inc, view.context, view.config.labels).items() if v],
-        next_steps=status.next_steps(ev, view.context, view.config) if view.untrusted is None else [],
+        next_steps=status._next(view) if view.untrusted is None else [],
+        # issue #17: the call, the first discoverer, the progress silence and the postmortem's roles
+        call=call_text(conv.call) if conv and people else "",
+        discoverer=discoverer_text(conv.discoverer) if conv and people else "",
+        silence=silence_line(conv.silence) if conv and conv.silence else "",
+        meeting_roles=status.meeting_roles(inc) if people and ev.phase.at_least(Phase.FIRST_AID_DONE) else [],
         findings=list(ev.findings),
         icons=status.ICONS,
         notes=view.notes,

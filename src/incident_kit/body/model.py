@@ -178,6 +178,56 @@ class ActionItem:
 
 
 @dataclass(frozen=True)
+class MeetingRole:
+    """A postmortem role (Facilitator, Timekeeper, Writer, Rulekeeper) and who holds it."""
+
+    key: str  # "facilitator", "timekeeper", "writer", "rulekeeper"
+    label: str
+    handles: tuple[str, ...]  # named on the role's own line
+    line: int | None  # None when the role's line is missing from the body
+    fallback: str | None = None  # the role that covers it when nobody is named ("facilitator", "writer")
+    covered_by: tuple[str, ...] = ()  # the fallback role's handles, when this one is empty
+
+    @property
+    def holders(self) -> tuple[str, ...]:
+        """Who does the role: its own handles, else the fallback role's (the template's "or ... do this role")."""
+        return self.handles or self.covered_by
+
+
+@dataclass(frozen=True)
+class AgendaPart:
+    """One time-boxed part of the postmortem's agenda, with the minutes written on its heading or line."""
+
+    title: str  # the heading or line text without its "(20min)"
+    minutes: int | None  # None when no time box is written
+    line: int
+    parts: tuple[AgendaPart, ...] = ()  # its own time-boxed sub-parts (sub-headings or list items)
+
+
+@dataclass(frozen=True)
+class MeetingNotes:
+    """A part of the meeting that must hold the team's own words after it (good points, brainstorming)."""
+
+    key: str  # "good-points", or "brainstorming:<topic>"
+    title: str  # the heading as written
+    line: int
+    filled: bool  # something other than the template's placeholder and instructions is written
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """The postmortem meeting as the body describes it: roles, agenda, notes."""
+
+    roles: tuple[MeetingRole, ...] = ()
+    agenda: tuple[AgendaPart, ...] = ()
+    agenda_line: int | None = None
+    notes: tuple[MeetingNotes, ...] = ()
+
+    def role(self, key: str) -> MeetingRole | None:
+        return next((r for r in self.roles if r.key == key), None)
+
+
+@dataclass(frozen=True)
 class Incident:
     """Everything the parser found in one issue body."""
 
@@ -195,6 +245,7 @@ class Incident:
     action_items: tuple[ActionItem, ...]
     template_like: bool  # enough of the template's sections are present to call it an incident body
     missing_sections: tuple[str, ...] = field(default=())
+    meeting: Meeting = field(default_factory=Meeting)  # the postmortem's roles, agenda and notes
 
     @property
     def tasks(self) -> tuple[ListItem, ...]:

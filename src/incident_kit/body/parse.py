@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from incident_kit.body.action_items import parse_action_items
 from incident_kit.body.document import Document, normalize, parse_document
+from incident_kit.body.meeting import parse_meeting
 from incident_kit.body.model import Incident, RecordField
 from incident_kit.body.postmortem import parse_postmortem
 from incident_kit.body.roles import parse_roles
@@ -63,6 +64,7 @@ def parse_incident(
         action_items=parse_action_items(items, _topics(doc)),
         template_like=len(found & set(REQUIRED)) >= 3 or sum(q.line is not None for q in triage) >= 2,
         missing_sections=tuple(k for k in REQUIRED if k not in found),
+        meeting=parse_meeting(doc, items),
     )
 
 

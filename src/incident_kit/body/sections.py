@@ -1,5 +1,8 @@
 """The template's sections: their canonical keys and how to recognise their headings.
 
+The postmortem meeting's headings may be written in Japanese (``##### 良かった点 (10分)``,
+``###### ブレインストーミング (20分)``): the template leaves their wording to the team.
+
 Headings are matched loosely on purpose: bodies written from the user's
 original template (``## Problemt``, ``### Video of incidet (MUST attach)``,
 ``### Where is bug?``) must read the same as bodies from the corrected one, and
@@ -28,15 +31,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("postmortem", r"^post[ -]?mortem\s*$"),
         ("postmortem-datetime", r"^date ?(and )?time"),
         ("attendees", r"^attendees"),
-        ("agenda", r"^agenda"),
-        ("pm-starting", r"^starting\b"),
-        ("good-points", r"good points?\b"),
-        ("root-problem", r"^root problem"),
-        ("workflow-problem", r"^workflow problem"),
-        ("incident-mode", r"^incident mode"),
-        ("brainstorming", r"^brain ?storm"),
-        ("action-items", r"^discuss and create action items"),
-        ("closing", r"^closing\b"),
+        ("agenda", r"^agenda|^(?:アジェンダ|議題|議事)"),
+        ("pm-starting", r"^starting\b|^(?:はじめに|開始|導入|オープニング)"),
+        ("good-points", r"good points?\b|(?:良かった|よかった|良い)(?:点|こと)"),
+        ("root-problem", r"^root problem|^根本(?:原因|的な問題|問題)"),
+        ("workflow-problem", r"^workflow problem|^(?:ワークフロー|業務フロー)(?:の)?(?:問題|課題)"),
+        ("incident-mode", r"^incident mode|^インシデントモード"),
+        ("brainstorming", r"^brain ?storm|^ブレ(?:イン)?スト"),
+        ("action-items", r"^discuss and create action items|^(?:議論|話し合)(?:して|い)?.*アクションアイテム"),
+        ("closing", r"^closing\b|^(?:クロージング|まとめ|終わりに)"),
     )
 )
 

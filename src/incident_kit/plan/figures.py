@@ -3,7 +3,7 @@
 The postmortem asks "How can future incidents be done first aid in half of this
 incident time?": that needs the time to first aid, which nobody measures by hand
 during an incident. The figures are measured against the template's time boxes
-(2 minutes to decide, 1 minute to name roles). The incident's start is the
+(2 minutes to join the call, 2 to decide, 1 minute to name roles). The incident's start is the
 human-written "Start this incident" entry, else the issue's creation.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 
 from incident_kit.basics.roles import ROLE_ORDER
 from incident_kit.basics.times import parse_iso
+from incident_kit.body.meeting import CALL_END, CALL_START, call_entry
 from incident_kit.body.model import Incident, TimelineEntry
 
 CONFLICT_MINUTES = 15  # a written time this far from the recorded fact is worth a second look
@@ -75,6 +76,8 @@ class Moments:
     roles: datetime | None
     first_aid_done: datetime | None
     resolved: datetime | None
+    call_start: datetime | None = None  # the timeline's "Start slack call" line
+    call_end: datetime | None = None  # the timeline's "Finish slack call" line
 
 
 def moments(incident: Incident, created_at: datetime, entries: list[dict[str, Any]], improvement: str) -> Moments:
@@ -101,7 +104,17 @@ def moments(incident: Incident, created_at: datetime, entries: list[dict[str, An
         _t(e) for e in (announced, _first(entries, "label", f"+{improvement}"), _first(entries, "state", "closed")) if e
     ]
     resolved = min((t for t in candidates if t), default=None)
-    return Moments(start, decided, roles, first_aid, resolved)
+    call_start = call_entry(incident.timeline, CALL_START)
+    call_end = call_entry(incident.timeline, CALL_END)
+    return Moments(
+        start,
+        decided,
+        roles,
+        first_aid,
+        resolved,
+        call_start.when if call_start else None,
+        call_end.when if call_end else None,
+    )
 
 
 def _minutes(a: datetime | None, b: datetime | None) -> float | None:
@@ -113,11 +126,15 @@ def _minutes(a: datetime | None, b: datetime | None) -> float | None:
 def figures(m: Moments, created_at: datetime) -> list[Figure]:
     to_first_aid = _minutes(m.start, m.first_aid_done)
     out = [
+        # "Join to slack call room / 2min": counted from the issue's creation, like the triage box.
+        Figure("Time to start the call", _minutes(created_at, m.call_start), 2),
         Figure("Time to triage decision", _minutes(created_at, m.decided), 2),
         Figure("Time to name the roles", _minutes(m.decided, m.roles), 1),
         Figure("Time to first aid", to_first_aid),
         Figure("Time to resolve", _minutes(m.start, m.resolved)),
     ]
+    if m.call_end is not None:
+        out.append(Figure("Call length", _minutes(m.call_start or created_at, m.call_end)))
     if to_first_aid is not None:
         out.append(Figure("First-aid target for the next incident (half of this one)", to_first_aid / 2))
     return out

@@ -19,6 +19,7 @@ from incident_kit.body.model import Decision, Finding, Incident, IssueContext, S
 from incident_kit.body.parse import parse_incident
 from incident_kit.github.port import TRUSTED_PERMISSIONS, CommentData, EventData, IssueData
 from incident_kit.plan.bot_state import BotState, Claim, FollowupNote, InviteRecord, ReportRecord, compact
+from incident_kit.plan.conversation import conversation
 from incident_kit.plan.figures import conflicts, figures, milestones, moments
 from incident_kit.plan.followup import followup_of  # weekly (issue #6)
 from incident_kit.plan.invite import PostmortemView
@@ -246,6 +247,17 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         untrusted,
         extras.postmortem if extras else None,
         timeline_view(incident, issue, timeline, config),
+        conversation=conversation(
+            incident,
+            evaluation.phase,
+            author=issue.author,
+            comments=snap.comments,
+            bot=snap.bot_login,
+            entries=timeline,
+            created_at=issue.created_at,
+            now=snap.now,
+            config=config,
+        ),
     )
     body = render_status(view)
     failures: list[Failure] = []

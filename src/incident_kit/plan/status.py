@@ -20,6 +20,7 @@ from incident_kit.body.model import Decision, Incident, IssueContext, Phase
 from incident_kit.body.when import in_zones
 from incident_kit.github.port import CommentData
 from incident_kit.plan.bot_state import STATE_BLOCK, BotState, dump, json_text, load
+from incident_kit.plan.conversation import Conversation, call_text, discoverer_text, silence_line, steps
 from incident_kit.plan.invite import PostmortemView
 from incident_kit.rules.evaluate import Evaluation
 from incident_kit.settings.config import Config
@@ -85,6 +86,7 @@ class StatusView:
     untrusted: Untrusted | None = None
     postmortem: PostmortemView | None = None
     timeline: TimelineView | None = None
+    conversation: Conversation | None = None  # the call, the first discoverer, the investigators' silence
 
 
 def next_steps(ev: Evaluation, context: IssueContext, config: Config) -> list[str]:
@@ -177,8 +179,17 @@ def render_status(view: StatusView) -> str:
         f"| Phase | {e(ev.phase)} |\n"
         f"| Triage | {triage} |\n"
         f"| Roles | {roles} |\n"
-        f"| Video | {video} |\n"
     )
+    # issue #17: the call, the first discoverer and the postmortem's roles.
+    conv = view.conversation
+    show_people = ev.phase is not Phase.NOT_INCIDENT
+    if conv is not None and show_people:
+        out.append(f"| Call | {e(call_text(conv.call))} |\n")
+        out.append(f"| First discoverer | {e(discoverer_text(conv.discoverer))} |\n")
+    meeting = meeting_roles(inc) if show_people and ev.phase.at_least(Phase.FIRST_AID_DONE) else []
+    if meeting:
+        out.append(f"| Postmortem roles | {' · '.join(e(r) for r in meeting)} |\n")
+    out.append(f"| Video | {video} |\n")
     told = _told(view.state)
     if told["announcement"] or told["resolved"]:
         parts = []
@@ -190,9 +201,11 @@ def render_status(view: StatusView) -> str:
     open_items = [(k, v) for k, v in open_items_by_section(inc, view.context, config.labels).items() if v]
     boxes = " · ".join(f"{e(name)}: {e(count)}" for name, count in open_items) or "none"
     out.append(f"| Open boxes | {boxes} |\n\n")
-    steps = next_steps(ev, view.context, config) if view.untrusted is None else []
-    if steps:
-        out += ["### Next\n", *(f"- {e(step)}\n" for step in steps), "\n"]
+    todo = _next(view) if view.untrusted is None else []
+    if todo:
+        out += ["### Next\n", *(f"- {e(step)}\n" for step in todo), "\n"]
+    if conv is not None and conv.silence is not None:
+        out.append(f"> [!NOTE]\n> {e(silence_line(conv.silence))}\n\n")
     if view.postmortem is not None:
         out.append(_postmortem_text(view.postmortem))
     followups = _followups(view.state)
@@ -262,6 +275,26 @@ def _postmortem_text(pm: PostmortemView) -> str:
         out.append(f"- {e(pm.note)}\n")
     out.append("\n")
     return "".join(out)
+
+
+def _next(view: StatusView) -> list[str]:
+    out = next_steps(view.evaluation, view.context, view.config)
+    if view.conversation is not None:
+        out += steps(view.conversation, view.evaluation.incident, view.evaluation.phase)
+    return out
+
+
+def meeting_roles(inc: Incident) -> list[str]:
+    """The postmortem's roles as the status shows them, the template's fallbacks applied."""
+    out: list[str] = []
+    for role in inc.meeting.roles:
+        if role.handles:
+            out.append(f"{role.label}: {' '.join('@' + h for h in role.handles)}")
+        elif role.covered_by:
+            out.append(f"{role.label}: {' '.join('@' + h for h in role.covered_by)} (the {role.fallback})")
+        else:
+            out.append(f"{role.label}: _not named_")
+    return out
 
 
 def times_read(inc: Incident, config: Config) -> list[dict[str, Any]]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from incident_kit.body.action_items import vague_phrase
+from incident_kit.body.meeting import CALL_END, call_entry, short_title
 from incident_kit.body.model import (
     Answer,
     Decision,
@@ -43,6 +45,10 @@ RULE_IDS = (
     "not-template",
     "attendee-not-invitable",
     "triage-not-an-answer",
+    "agenda-over-length",
+    "postmortem-roles-missing",
+    "meeting-notes-empty",
+    "call-not-closed",
 )
 
 ANSWER_HELP = "write y (or yes, はい, ○) or n (or no, いいえ, ×)"
@@ -262,6 +268,97 @@ def structure_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Findin
         )
 
 
+def _hm(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def agenda_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    """The agenda's time boxes must fit the meeting, and each part's steps must fit the part.
+
+    A warning from the moment the postmortem is arranged; before that only a note (``check`` on the
+    template itself shows it), so nobody is nagged about the meeting while people investigate."""
+    if phase is Phase.NOT_INCIDENT or not inc.meeting.agenda:
+        return
+    severity = W if phase.at_least(Phase.FIRST_AID_DONE) else "info"
+    length = inc.postmortem.duration_minutes
+    timed = [p for p in inc.meeting.agenda if p.minutes is not None]
+    total = sum(p.minutes or 0 for p in timed)
+    if total > length:
+        sums = " + ".join(f"{short_title(p.title)} {p.minutes}" for p in timed)
+        yield _f(
+            "agenda-over-length",
+            severity,
+            f"The agenda's time boxes add up to {total} min ({sums}), but the meeting is {_hm(length)}: "
+            f"shorten the parts in the issue template (and this body), or make the meeting longer on the "
+            f"Datetime line (e.g. '- {-(-total // 60)} hours').",
+            inc.meeting.agenda_line,
+        )
+    for part in inc.meeting.agenda:
+        inner = sum(p.minutes or 0 for p in part.parts)
+        if part.minutes is not None and inner > part.minutes:
+            sums = " + ".join(f"{short_title(p.title)} {p.minutes}" for p in part.parts)
+            yield _f(
+                "agenda-over-length",
+                severity,
+                f"'{part.title[:60]}' is {part.minutes} min but its steps add up to {inner} min ({sums}): "
+                "make the steps fit the part.",
+                part.line,
+            )
+
+
+def meeting_rules(inc: Incident, phase: Phase, cfg: Config, context: IssueContext) -> Iterator[Finding]:
+    """Once the postmortem has started its roles are named; once it is over its notes are written."""
+    pm = inc.postmortem
+    if phase is not Phase.IMPROVING or pm.start is None:
+        return
+    for role in inc.meeting.roles:
+        if role.holders or role.fallback is not None:
+            continue  # a role with a fallback is done by the fallback role's holder: that one is asked for
+        also = [r.label for r in inc.meeting.roles if r.fallback == role.key and not r.handles]
+        covered = f", who also acts as {' and '.join(also)} unless someone else is named" if also else ""
+        where = "on its line under 'Decide role'" if role.line else "under 'Decide role' in the Starting part"
+        yield _f(
+            "postmortem-roles-missing",
+            W,
+            f"The postmortem has started: name the {role.label} with an @handle {where}{covered}.",
+            role.line,
+        )
+    now = context.now
+    ended = now is not None and now >= pm.start + timedelta(minutes=pm.duration_minutes)
+    if not ended and not any(a.checked for a in inc.action_items):
+        return
+    for notes in inc.meeting.notes:
+        if notes.filled:
+            continue
+        what = "good points" if notes.key == "good-points" else f"ideas for {notes.key.split(':', 1)[1]}"
+        yield _f(
+            "meeting-notes-empty",
+            W,
+            f"'{notes.title[:60]}' still holds only the template's placeholder after the postmortem: "
+            f"write the {what} the meeting came up with (or 'none' if there were none).",
+            notes.line,
+        )
+
+
+def call_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    """"Close slack call" is the template's last step: once resolved, its end belongs in the timeline."""
+    if phase is Phase.NOT_INCIDENT or not phase.at_least(Phase.RESOLVED) or phase is Phase.DONE:
+        return
+    if call_entry(inc.timeline, CALL_END) is not None:
+        return
+    section = inc.section("timeline")
+    yield _f(
+        "call-not-closed",
+        W,
+        "The incident is resolved: close the Slack call and write when in the timeline "
+        "('- MM/DD HH:MM: Finish slack call').",
+        section.line if section else None,
+    )
+
+
 RULES: tuple[Rule, ...] = (
     structure_rules,
     triage_rules,
@@ -271,6 +368,8 @@ RULES: tuple[Rule, ...] = (
     action_item_rules,
     postmortem_rules,
     attendee_rules,
+    agenda_rules,
+    call_rules,
 )
 
 
@@ -278,5 +377,6 @@ def evaluate(inc: Incident, context: IssueContext, cfg: Config) -> Evaluation:
     """Run every rule and order the findings by line (findings without a line first)."""
     phase = compute_phase(inc, context, cfg.labels)
     findings = [f for rule in RULES for f in rule(inc, phase, cfg)]
+    findings += meeting_rules(inc, phase, cfg, context)
     findings.sort(key=lambda f: f.line or 0)
     return Evaluation(inc, phase, tuple(findings))

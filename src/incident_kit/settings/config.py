@@ -145,6 +145,10 @@ class Config:
     timezone: str = "UTC"
     display_timezones: tuple[str, ...] = ()  # more zones to show times in
     tick_boxes: bool = False
+    # While investigating, this many minutes without a comment from an investigator adds one line to
+    # the status comment naming them (the template: "Investigator comment all information and
+    # progress to this issue"); 0 turns the nudge off.
+    progress_silence_minutes: int = 30
     report: ReportSettings = field(default_factory=ReportSettings)
     postmortem: PostmortemSettings = field(default_factory=PostmortemSettings)
     weekly: WeeklySettings = field(default_factory=WeeklySettings)
@@ -437,6 +441,7 @@ _TOP: _Schema = {
     "timezone": ("timezone", _timezone),
     "display-timezones": ("display_timezones", _list(_timezone)),
     "tick-boxes": ("tick_boxes", _bool),
+    "progress-silence-minutes": ("progress_silence_minutes", _int_range(0, 1440)),
     "report": ("report", (ReportSettings, _REPORT)),
     "postmortem": ("postmortem", (PostmortemSettings, _POSTMORTEM)),
     "weekly": ("weekly", (WeeklySettings, _WEEKLY)),

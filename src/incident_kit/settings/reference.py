@@ -102,6 +102,10 @@ MEANINGS: dict[str, Meaning] = {
     "tick-boxes": Meaning(
         "Let the bot tick boxes it fulfilled itself (re-reading the body first, never over a person's edit)."
     ),
+    "progress-silence-minutes": Meaning(
+        "While investigating, this many minutes without a comment from an investigator adds one line naming "
+        "them to the status comment (once per quiet period); 0 turns it off."
+    ),
     "report.path": Meaning("Where the PDF is committed; the placeholders are filled in (`{slug}`: from the title)."),
     "report.branch": Meaning(
         "The branch the PDF, the invite and the weekly state are committed to; empty: the default branch.",
@@ -131,8 +135,13 @@ MEANINGS: dict[str, Meaning] = {
     "weekly.state-path": Meaning("The weekly check's own state file, committed on `report.branch`."),
     "weekly.digest-label": Meaning("The label that marks the digest issue."),
     "weekly.overdue-days": Meaning("A follow-up issue open longer than this is overdue in the digest."),
+    "weekly.template-path": Meaning(
+        "The incident issue template: reminders that list 'Update incident issue template' link the newest "
+        "commit that changed it since the incident began (one request), or say none did."
+    ),
     "notify.slack.call-link": Meaning(
-        'The call people join: a "join the call" button in the declared post; empty: no button.',
+        'The call people join: shown in the status comment from the first run, and a "join the call" button '
+        "in the declared post; empty: neither.",
         example="https://app.slack.com/huddle/T0123ABC/C0456DEF",
     ),
     "notify.slack.mention": Meaning(
