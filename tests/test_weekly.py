@@ -84,13 +84,22 @@ def base(blank: str, *, postmortem: bool = False) -> str:
     return edits.set_postmortem(body, "2026-11-24 10:00") if postmortem else body
 
 
+def meeting_notes(body: str) -> str:
+    """What the postmortem wrote: good points and each topic's brainstorming (issue #17)."""
+    body = edits.set_notes(body, "good point", "The rollback took 4 minutes")
+    body = edits.set_notes(body, "Root problem", "Nothing rejects a zero timeout")
+    body = edits.set_notes(body, "Workflow problem", "Config changes skip review")
+    return edits.set_notes(body, "Incident mode", "Nobody knew where the rollback job was")
+
+
 def tick_all(body: str) -> str:
     return re.sub(r"^(\s*[-*+] )\[ \]", r"\1[x]", body, flags=re.M)
 
 
 def done_body(blank: str) -> str:
-    """Every box ticked, every action item linked: nothing is left."""
+    """Every box ticked, every action item linked, the meeting's notes written: nothing is left."""
     body = base(blank, postmortem=True)
+    body = meeting_notes(body)
     body = edits.set_action_item(body, "Root problem", "Reject a zero timeout in the client config #101")
     body = edits.set_action_item(body, "Workflow problem", "Add a config lint step to CI #102")
     body = edits.set_action_item(body, "Incident mode", "Add a rollback job to the deploy workflow #103")
@@ -179,7 +188,12 @@ def test_1000_incidents_cost_about_15_requests_plus_one_per_write(fake: FakeGitH
     assert [w.method for w in writes].count("PUT") == 1
     # 2 free rate-limit reads; config, state, 10 + 1 list pages; 2 permission reads (two authors).
     assert fake.count("GET", r"^/rate_limit$") == 2
-    assert requests_without_rate_limit(fake) == 15 + len(writes)
+    # issue #17: each reminder that lists "Update incident issue template" asks once whether a commit
+    # changed the template since the incident began (GET .../commits?path=...&since=...).
+    lookups = [r for r in fake.requests if r.method == "GET" and r.path.endswith("/commits")]
+    assert len(lookups) == 69
+    assert all(r.query["path"] == ".github/ISSUE_TEMPLATE/incident.md" for r in lookups)
+    assert requests_without_rate_limit(fake) == 15 + len(writes) + len(lookups)
     pages = [r for r in fake.requests if r.method == "GET" and r.path.endswith("/issues")]
     assert [r.query.get("labels") for r in pages] == ["incident"] * 10 + ["incident-improvement"]
     assert all(r.query.get("per_page") == "100" for r in pages[:1])

@@ -1521,6 +1521,7 @@ class FakeGitHub:
             ("GET", "/repos/{owner}/{repo}/assignees/{assignee}", self._h_check_assignee),
             ("GET", "/repos/{owner}/{repo}/collaborators/{username}", self._h_check_collaborator),
             ("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", self._h_permission),
+            ("GET", "/repos/{owner}/{repo}/commits", self._h_list_commits),
             ("GET", "/repos/{owner}/{repo}/contents", self._h_get_contents),
             ("GET", "/repos/{owner}/{repo}/contents/{+path}", self._h_get_contents),
             ("PUT", "/repos/{owner}/{repo}/contents/{+path}", self._h_put_contents),
@@ -2136,6 +2137,67 @@ class FakeGitHub:
                 if len(name) >= 7 and commit.sha.startswith(name):
                     return name, commit.files
         raise ApiError(404, f"No commit found for the ref {ref}")
+
+    def _h_list_commits(self, ctx: _Ctx) -> _Response:
+        """GET /repos/{o}/{r}/commits: newest first; ``sha`` (a branch), ``path`` (a file or a folder:
+        commits that changed something there) and ``since`` (committed at or after) filter."""
+        r = ctx.repo
+        assert r is not None
+        name = ctx.query.get("sha") or r.default_branch
+        branch = r.branches.get(name)
+        if branch is None:
+            raise ApiError(404, f"No commit found for SHA: {name}")
+        since = _parse_time(ctx.query.get("since")) if ctx.query.get("since") else None
+        path = (ctx.query.get("path") or "").strip("/")
+        listed: list[tuple[_Commit, _Commit | None]] = []
+        for index in range(len(branch.commits) - 1, -1, -1):
+            commit = branch.commits[index]
+            parent = branch.commits[index - 1] if index else None
+            when = _parse_time(commit.committer.get("date"))
+            if since is not None and when is not None and when < since:
+                continue
+            if path:
+                before = parent.files if parent else {}
+                changed = {p for p in set(before) | set(commit.files) if before.get(p) != commit.files.get(p)}
+                if not any(p == path or p.startswith(path + "/") for p in changed):
+                    continue
+            listed.append((commit, parent))
+        response = self._paginate(ctx, listed)
+        response.body = [self._commit_list_json(r, c, parent) for c, parent in response.body]
+        return response
+
+    def _commit_list_json(self, r: _Repo, c: _Commit, parent: _Commit | None) -> dict[str, Any]:
+        api = self._api(r)
+        git = self._commit_json(r, c)
+        login = c.committer.get("email", "").split("@", 1)[0].split("+", 1)[-1]
+        user = self._user_json(login) if login and login.casefold() in self._users else None
+        return {
+            "url": f"{api}/commits/{c.sha}",
+            "sha": c.sha,
+            "node_id": git["node_id"],
+            "html_url": git["html_url"],
+            "comments_url": f"{api}/commits/{c.sha}/comments",
+            "commit": {
+                "url": git["url"],
+                "author": git["author"],
+                "committer": git["committer"],
+                "message": c.message,
+                "comment_count": 0,
+                "tree": git["tree"],
+                "verification": git["verification"],
+            },
+            "author": user,
+            "committer": user,
+            "parents": [
+                {
+                    "sha": parent.sha,
+                    "url": f"{api}/commits/{parent.sha}",
+                    "html_url": f"{HTML_BASE}/{r.full_name}/commit/{parent.sha}",
+                }
+            ]
+            if parent
+            else [],
+        }
 
     def _h_get_contents(self, ctx: _Ctx) -> _Response:
         r = ctx.repo

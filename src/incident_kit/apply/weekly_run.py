@@ -67,6 +67,8 @@ from incident_kit.plan.weekly import (
     render_reminder,
     rotation,
     same_week_no_news,
+    template_line,
+    update_template_open,
     weekday,
 )
 from incident_kit.settings.config import Config
@@ -396,7 +398,7 @@ class _Run:
         if any(not f.recorded for f in a.followups):
             self._record(issue)
         if remind and a.remind:
-            body = render_reminder(a, week)
+            body = render_reminder(a, week, self.template_line(issue, a))
             if self._take(f"remind #{number} ({len(a.open_items)} boxes left)", number):
                 self._pace()
                 comment = self.repo.create_comment(number, body)
@@ -420,6 +422,19 @@ class _Run:
                 budget.skipped.append(f"close #{number} (needs 2 writes; the next run continues)")
                 raise _Stop(number)
         return a
+
+    def template_line(self, issue: IssueData, a: Assessment) -> str:
+        """Whether the issue template changed since the incident began (one request, only for a reminder
+        that lists "Update incident issue template"); the box itself stays the people's to tick."""
+        if not update_template_open(a):
+            return ""
+        path = self.config.weekly.template_path
+        try:
+            change = self.repo.last_commit_touching(path, issue.created_at)
+        except PortError as exc:
+            self.report.log.append(f"#{issue.number}: could not read the commits of {path}: {exc}")
+            return ""
+        return template_line(change, path, issue.created_at)
 
     def _pace(self) -> None:
         if self.pacer is not None:

@@ -92,3 +92,23 @@ def set_action_item(body: str, topic_pattern: str, text: str, *, checked: bool =
         return body
     box = "[x]" if checked else "[ ]"
     return body[: p.start()] + f"- {box} {text}" + body[p.end() :]
+
+
+def set_notes(body: str, heading_pattern: str, text: str) -> str:
+    """Replace the ``- ...TODO...`` placeholder of good points (``"good point"``) or of one topic's
+    brainstorming (``"Root problem"``): the first bare placeholder after the matching heading."""
+    m = re.search(r"^#+ [^\n]*" + heading_pattern + r"[^\n]*\n", body, re.M | re.I)
+    if not m:
+        return body
+    p = re.compile(r"^- \.\.\.TODO\.\.\.$", re.M).search(body, m.end())
+    if not p:
+        return body
+    return body[: p.start()] + f"- {text}" + body[p.end() :]
+
+
+def set_meeting_role(body: str, role: str, *handles: str, tick: bool = True) -> str:
+    """Name a postmortem role on its box ("- [ ] Facilitator" becomes "- [x] Facilitator: @alice")."""
+    names = " ".join("@" + h.lstrip("@") for h in handles)
+    pattern = re.compile(r"^(\s*[-*+] )\[[ xX]\] (" + re.escape(role) + r"\b[^\n]*?)\s*$", re.M)
+    box = "[x]" if tick else "[ ]"
+    return pattern.sub(lambda m: f"{m.group(1)}{box} {m.group(2)}: {names}", body, count=1)

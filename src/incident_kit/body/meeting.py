@@ -31,7 +31,9 @@ MEETING_ROLES: tuple[tuple[str, str, re.Pattern[str], str | None], ...] = (
 # the mention of the other role is not a handle, so nothing else needs removing before reading handles.
 
 # "(20min)", "(5 minutes)", "（20分）" (folded to "(20分)"), "/ 2min" at the end of a step.
-MINUTES = re.compile(r"[(\[]\s*(\d{1,3})\s*(?:min(?:ute)?s?|分(?:間)?)\s*[)\]]|/\s*(\d{1,3})\s*(?:min(?:ute)?s?|分)\s*$", re.I)
+MINUTES = re.compile(
+    r"[(\[]\s*(\d{1,3})\s*(?:min(?:ute)?s?|分(?:間)?)\s*[)\]]|/\s*(\d{1,3})\s*(?:min(?:ute)?s?|分)\s*$", re.I
+)
 
 # Lines of a notes section that are the template's own words, not the team's.
 _PLACEHOLDER = re.compile(r"^(?:\[[ xX]\]\s*)?(?:\.*\s*todo\b.*|\.{2,}|…+|x+|tbd|未定|-+)?\s*$", re.I)

@@ -94,6 +94,17 @@ class RateLimit:
     reset: datetime | None = None
 
 
+@dataclass(frozen=True)
+class CommitData:
+    """One commit as the commits API lists it: enough to link it and say what it was."""
+
+    sha: str
+    html_url: str
+    message: str  # the first line
+    committed_at: datetime | None
+    author: str | None  # the GitHub login, when GitHub knows one
+
+
 # ---- end weekly
 
 
@@ -189,6 +200,11 @@ class Repository(Protocol):
 
     def rate_limit(self) -> RateLimit | None:
         """The core quota now (None where there is none, as on the local backend); free of quota."""
+        ...
+
+    def last_commit_touching(self, path: str, since: datetime) -> CommitData | None:
+        """The newest commit on the default branch that changed ``path`` (a file or a folder) at or after
+        ``since``, or None: one request (``GET /repos/{owner}/{repo}/commits?path=...&since=...``)."""
         ...
 
     # ---- end weekly

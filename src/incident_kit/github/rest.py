@@ -28,6 +28,7 @@ from incident_kit.basics.times import format_iso, parse_iso, to_utc
 from incident_kit.github.port import (
     BranchRefused,
     CommentData,
+    CommitData,
     CommitResult,
     Conflict,
     EventData,
@@ -427,6 +428,19 @@ class GitHubRepository:
             return None
 
         return self._call(f"open the issue '{title[:60]}'", post, write=True, recover=already_opened)
+
+    def last_commit_touching(self, path: str, since: datetime) -> CommitData | None:
+        def fetch() -> CommitData | None:
+            # One page of GET /repos/{o}/{r}/commits?path=...&since=..., newest first; only its first
+            # entry is read, and a listed commit's fields are all there (no completing GET).
+            for commit in self._repo.get_commits(path=path, since=since):
+                git = commit.commit
+                when = _aware(git.committer.date) if git.committer is not None else None
+                login = commit.author.login if commit.author is not None else None
+                return CommitData(commit.sha, commit.html_url, git.message.split("\n", 1)[0], when, login)
+            return None
+
+        return self._call(f"read the commits that changed {path}", fetch)
 
     def rate_limit(self) -> RateLimit | None:
         # GET /rate_limit costs no quota; it is logged, not retried, and not counted as a read.

@@ -24,6 +24,7 @@ from incident_kit.basics.limits import BODY_MAX, BODY_TOO_LONG, PAGE_MAX
 from incident_kit.basics.times import format_iso, parse_iso
 from incident_kit.github.port import (
     CommentData,
+    CommitData,
     CommitResult,
     Conflict,
     EventData,
@@ -122,6 +123,16 @@ class LocalRepository:
         issue["body"] = body
         issue["updated_at"] = format_iso(self._clock())
         self._save(data)
+
+    def human_commit(self, path: str, content: bytes, message: str, author: str) -> str:
+        """A person's commit on the default branch (the team updating its issue template); its sha."""
+        current = self.get_file(path)
+        result = self.put_file(path, content, message, None, current.sha if current else None)
+        self.stats.writes -= 1  # a person's write, not the bot's
+        data = self._load()
+        data["commits"][-1]["author"] = author
+        self._save(data)
+        return result.commit_sha
 
     def human_close(self, number: int, reason: str = "completed") -> None:
         self.close_issue(number, reason)
@@ -291,7 +302,9 @@ class LocalRepository:
         new_sha = blob_sha(content)
         files[path] = {"content": base64.b64encode(content).decode(), "sha": new_sha}
         commit = hashlib.sha1(f"{branch}:{path}:{new_sha}:{len(data['commits'])}".encode()).hexdigest()
-        data["commits"].append({"branch": branch, "path": path, "message": message, "sha": commit})
+        data["commits"].append(
+            {"branch": branch, "path": path, "message": message, "sha": commit, "at": _iso(self._clock())}
+        )
         self._save(data)
         target = self.root / "files" / branch / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -358,6 +371,19 @@ class LocalRepository:
         data["issues"][str(number)]["assignees"] = list(dict.fromkeys(assignees))
         self._save(data)
         return self._listed(data["issues"][str(number)])
+
+    def last_commit_touching(self, path: str, since: datetime) -> CommitData | None:
+        self.stats.reads += 1
+        data = self._load()
+        prefix = path.strip("/")
+        for c in reversed(data["commits"]):
+            at = _dt(c.get("at"))
+            touched = c["path"] == prefix or str(c["path"]).startswith(prefix + "/")
+            if c["branch"] != data["default_branch"] or not touched or at is None or at < since:
+                continue
+            url = f"https://github.com/{self.full_name}/commit/{c['sha']}"
+            return CommitData(c["sha"], url, str(c["message"]).split("\n", 1)[0], at, c.get("author"))
+        return None
 
     def rate_limit(self) -> RateLimit | None:
         return None  # a directory has no quota

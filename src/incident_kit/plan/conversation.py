@@ -109,14 +109,20 @@ def silence_of(
     if minutes <= 0 or phase is not Phase.INVESTIGATING or not investigators:
         return None
     # Investigating began when the investigators were named (recorded), else the written "Start investigating".
-    named = next((e for e in entries if e.get("k") == "role" and str(e.get("key", "")).startswith("investigator")), None)
+    named = next(
+        (e for e in entries if e.get("k") == "role" and str(e.get("key", "")).startswith("investigator")), None
+    )
     began = _t(named) if named is not None else None
     if began is None:
         written = next(
-            (e for e in incident.timeline if e.when is not None and fold(e.description).lower().startswith("start inv")),
+            (
+                e
+                for e in incident.timeline
+                if e.when is not None and fold(e.description).lower().startswith("start inv")
+            ),
             None,
         )
-        began = written.when if written is not None else created_at
+        began = written.when if written is not None and written.when is not None else created_at
     wanted = {h.lower() for h in investigators}
     spoke = [c.created_at for c in comments if c.author.lower() in wanted]
     since = max([began, *spoke])

@@ -68,6 +68,8 @@ class Invite:
     sequence: int
     stamp: datetime
     cancelled: bool = False
+    agenda: tuple[str, ...] = ()  # the body's agenda, part by part with its minutes; () is the built-in one
+    roles: tuple[str, ...] = ()  # the postmortem roles as named in the body ("Facilitator: @alice")
 
 
 def clean(text: str, limit: int = 300) -> str:
@@ -154,10 +156,50 @@ def _parse(value: Any) -> datetime | None:
 
 
 def description(invite: Invite) -> str:
-    lines = [f"Postmortem of {invite.title}", invite.url, "", "Agenda (2 hours):"]
-    lines += [f"- {item}" for item in AGENDA]
+    minutes = round((invite.end - invite.start).total_seconds() / 60)
+    lines = [f"Postmortem of {invite.title}", invite.url, "", f"Agenda ({_length(minutes)}):"]
+    lines += [f"- {item}" for item in (invite.agenda or AGENDA)]
+    if invite.roles:
+        lines += ["", "Roles: " + "; ".join(invite.roles)]
     lines += ["", *RULES]
     return "\n".join(lines)
+
+
+def _length(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} minutes"
+    unit = "hour" if hours == 1 else "hours"
+    return f"{hours} {unit} {rest} minutes" if rest else f"{hours} {unit}"
+
+
+def agenda_lines(incident: Incident) -> tuple[str, ...]:
+    """The agenda as the body writes it, each part with its own minutes and its timed steps: a team
+    that fixes its template's time boxes sees the fix in the next invite. () when the body has none."""
+    out: list[str] = []
+    for part in incident.meeting.agenda:
+        box = f" ({part.minutes}min)" if part.minutes is not None else ""
+        steps = "; ".join(f"{clean(p.title, 80)} ({p.minutes}min)" for p in part.parts)
+        out.append(f"{clean(part.title, 120)}{box}" + (f": {steps}" if steps else ""))
+    total = sum(p.minutes or 0 for p in incident.meeting.agenda)
+    if out and total > incident.postmortem.duration_minutes:
+        out.append(
+            f"(The parts add up to {total} minutes, more than the {incident.postmortem.duration_minutes}-minute "
+            "meeting: the Timekeeper cuts them to fit.)"
+        )
+    return tuple(out)
+
+
+def role_lines(incident: Incident) -> tuple[str, ...]:
+    """The postmortem roles with the template's fallbacks applied; a role nobody holds yet says so."""
+    out: list[str] = []
+    for role in incident.meeting.roles:
+        if role.holders:
+            via = f" (the {role.fallback.capitalize()})" if not role.handles and role.fallback else ""
+            out.append(f"{role.label}: {' '.join('@' + h for h in role.holders)}{via}")
+        elif role.line is not None:
+            out.append(f"{role.label}: decided at the start")
+    return tuple(out)
 
 
 def build_ics(invite: Invite) -> bytes:
@@ -315,6 +357,8 @@ def plan_invite(
         sequence=seq,
         stamp=stamp,
         cancelled=cancelled,
+        agenda=agenda_lines(incident),
+        roles=role_lines(incident),
     )
     warnings: list[tuple[str, str, int | None]] = []
     if not cancelled and start < now and previous is None:

@@ -267,6 +267,7 @@ def _plan_report(
         comments=tuple(ReportComment(c.author, c.created_at, c.body) for c in people),
         timeline=tuple(view.rows),
         figures=tuple(view.figures),
+        meeting_roles=_meeting_roles(incident),
     )
     action = CommitReport(
         path, data, fp, f"incident-kit: report of #{issue.number} ({due.reason})", config.report.branch or None
@@ -277,6 +278,17 @@ def _plan_report(
         recorded=(Change("report", fp, "committed the incident report (PDF)"),),
     )
     return action, extras, path, ""
+
+
+def _meeting_roles(incident: Any) -> tuple[tuple[str, str], ...]:
+    """The postmortem roles for the report, the template's fallbacks applied."""
+    out: list[tuple[str, str]] = []
+    for role in incident.meeting.roles:
+        who = " ".join("@" + h for h in role.holders)
+        if who and not role.handles and role.fallback:
+            who += f" (the {role.fallback.capitalize()})"
+        out.append((role.label, who))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- telling people

@@ -28,7 +28,7 @@ from incident_kit.body.checklist import is_done, item_name
 from incident_kit.body.model import Finding, Incident, IssueContext, ListItem, Phase, Severity
 from incident_kit.body.parse import parse_incident
 from incident_kit.body.roles import handles
-from incident_kit.github.port import IssueData
+from incident_kit.github.port import CommitData, IssueData
 from incident_kit.plan.bot_state import BotState
 from incident_kit.plan.followup import item_key, marker
 from incident_kit.rules.evaluate import evaluate
@@ -42,6 +42,10 @@ WEEKLY_RULES = (
     "postmortem-unscheduled",
     "action-item-vague",
     "action-item-untracked",
+    # issue #17: the meeting's notes and roles, and the call's end
+    "meeting-notes-empty",
+    "postmortem-roles-missing",
+    "call-not-closed",
 )
 REMINDER_MARKER = markers.REMINDER_PREFIX
 DIGEST_MARKER = markers.DIGEST
@@ -378,7 +382,9 @@ def assess(
         and not (f.rule == "action-item-untracked" and f.line in tracked_lines)
     ]
     open_followups = [f for f in known if f.state == "open"]
-    done = bool(counted) and not open_items and not new and not open_followups
+    # An incident whose meeting left "good points" or a brainstorming empty is not done (issue #17).
+    empty_notes = any(f.rule == "meeting-notes-empty" for f in findings)
+    done = bool(counted) and not open_items and not new and not open_followups and not empty_notes
     remind = relevant and not done and bool(open_items or findings or open_followups)
     close = (
         done
@@ -445,7 +451,31 @@ def _mentions(logins: Iterable[str]) -> str:
     return " ".join(f"@{login}" for login in logins)
 
 
-def render_reminder(a: Assessment, week: str) -> str:
+def template_line(change: CommitData | None, path: str, since: datetime) -> str:
+    """What the reminder says about "Update incident issue template": the commit that changed the
+    template since the incident began, linked, or that none did. The box stays the people's to tick."""
+    if change is None:
+        return (
+            f"**Issue template**: no commit has changed `{path}` since this incident began "
+            f"({since:%Y-%m-%d}). Update it with what the postmortem learned, then tick "
+            "'Update incident issue template'."
+        )
+    when = f" on {change.committed_at:%Y-%m-%d}" if change.committed_at else ""
+    who = f" by {quote('@' + change.author, 60)}" if change.author else ""
+    return (
+        f"**Issue template**: `{path}` changed since this incident began: [{change.sha[:7]}]({change.html_url}) "
+        f"{quote(change.message, 100)}{who}{when}. If that is this incident's update, tick "
+        "'Update incident issue template'."
+    )
+
+
+def update_template_open(a: Assessment) -> bool:
+    """Whether the reminder has the "Update incident issue template" box among what is left."""
+    lines = {i.line for i in a.open_items}
+    return any(item_name(t) == "update-template" and t.line in lines for t in a.incident.tasks)
+
+
+def render_reminder(a: Assessment, week: str, template: str = "") -> str:
     """The week's reminder: who, what is left box by box, the findings, the follow-ups."""
     boxes = len(a.open_items)
     parts = [f"{boxes} box{'es' if boxes != 1 else ''} left"] if boxes else []
@@ -481,6 +511,8 @@ def render_reminder(a: Assessment, week: str) -> str:
         lines.append(f"- …and {boxes - listed} more")
     if a.open_items:
         lines.append("")
+    if template:
+        lines += [template, ""]
     if a.findings:
         lines.append("**To fix**")
         icons = {Severity.ERROR: "❌", Severity.WARNING: "⚠️"}

@@ -105,6 +105,8 @@ class ReportInput:
     comments: tuple[ReportComment, ...]
     timeline: tuple[tuple[str, str, str], ...] = ()  # (UTC time text, what happened, "bot"|"person")
     figures: tuple[tuple[str, str], ...] = ()  # (label, value), e.g. ("Time to first aid", "49 min")
+    # The postmortem roles (label, who: "@alice", "@alice (the Facilitator)", "" when nobody yet).
+    meeting_roles: tuple[tuple[str, str], ...] = ()
 
 
 def tools_installed() -> bool:

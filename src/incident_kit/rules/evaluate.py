@@ -312,9 +312,9 @@ def agenda_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
 def meeting_rules(inc: Incident, phase: Phase, cfg: Config, context: IssueContext) -> Iterator[Finding]:
     """Once the postmortem has started its roles are named; once it is over its notes are written."""
     pm = inc.postmortem
-    if phase is not Phase.IMPROVING or pm.start is None:
+    if phase not in (Phase.IMPROVING, Phase.DONE) or pm.start is None:
         return
-    for role in inc.meeting.roles:
+    for role in inc.meeting.roles if phase is Phase.IMPROVING else ():
         if role.holders or role.fallback is not None:
             continue  # a role with a fallback is done by the fallback role's holder: that one is asked for
         also = [r.label for r in inc.meeting.roles if r.fallback == role.key and not r.handles]
@@ -328,7 +328,7 @@ def meeting_rules(inc: Incident, phase: Phase, cfg: Config, context: IssueContex
         )
     now = context.now
     ended = now is not None and now >= pm.start + timedelta(minutes=pm.duration_minutes)
-    if not ended and not any(a.checked for a in inc.action_items):
+    if not ended and phase is not Phase.DONE and not any(a.checked for a in inc.action_items):
         return
     for notes in inc.meeting.notes:
         if notes.filled:
@@ -344,7 +344,7 @@ def meeting_rules(inc: Incident, phase: Phase, cfg: Config, context: IssueContex
 
 
 def call_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
-    """"Close slack call" is the template's last step: once resolved, its end belongs in the timeline."""
+    """ "Close slack call" is the template's last step: once resolved, its end belongs in the timeline."""
     if phase is Phase.NOT_INCIDENT or not phase.at_least(Phase.RESOLVED) or phase is Phase.DONE:
         return
     if call_entry(inc.timeline, CALL_END) is not None:

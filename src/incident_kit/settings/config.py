@@ -93,6 +93,8 @@ class WeeklySettings:
     state_path: str = "incidents/.incident-kit-weekly.json"  # the scan's own state, committed on report.branch
     digest_label: str = "incident-digest"  # marks the rolling digest issue (with the bot as its author)
     overdue_days: int = 30  # a follow-up issue open longer than this is overdue in the digest
+    # issue #17: the incident template the weekly check looks at for "Update incident issue template"
+    template_path: str = ".github/ISSUE_TEMPLATE/incident.md"
 
 
 # ---- notify (issue #8): Slack and e-mail settings; the secrets come from the action's inputs.
@@ -350,6 +352,13 @@ def _filled_path(*fields: str) -> Parser:
     return parse
 
 
+def _template_file(node: yaml.Node) -> str:
+    value = _str(node)
+    if value.startswith("/") or ".." in value.split("/") or "{" in value:
+        raise _Bad("the issue template's path in the repository, such as .github/ISSUE_TEMPLATE/incident.md", node)
+    return value
+
+
 # ---------------------------------------------------------------- schema
 # setting name -> (dataclass field, parser) ; nested sections -> (dataclass field, cls, schema)
 
@@ -386,6 +395,7 @@ _WEEKLY: _Schema = {
     "state-path": ("state_path", _path_template),
     "digest-label": ("digest_label", _str),
     "overdue-days": ("overdue_days", _int_range(1, 365)),
+    "template-path": ("template_path", _template_file),
 }
 # ---- notify (issue #8)
 _SLACK_MENTION = re.compile(r"^(?:<!(?:here|channel|everyone)>|<!subteam\^[A-Z0-9]+>|<@[UW][A-Z0-9]+>)$")
