@@ -614,6 +614,10 @@ def test_session_traffic_matches_openapi(fake: FakeGitHub, gh: Github) -> None:
     repo.get_contents("docs")
     repo.update_file("docs/a.md", "edit", "bye", created["content"].sha)
     repo.delete_file("docs/a.md", "rm", blob_sha(b"bye"))
+    # The weekly check's one look at the template's commits (issue #17): newest first, by path and time.
+    touched = list(repo.get_commits(path="docs/a.md", since=datetime(2000, 1, 1, tzinfo=UTC)))
+    assert [c.commit.message for c in touched] == ["rm", "edit", "add"]
+    assert list(repo.get_commits(path="docs/b.md")) == []
 
     assert check_requests(fake.requests) == []
     assert check_responses(fake.exchanges) == []

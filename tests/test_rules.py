@@ -230,3 +230,39 @@ def test_degenerate_bodies(body: object) -> None:
     ev = check(body)
     assert ev.phase is Phase.REPORTED
     assert "video-missing" in rules(ev)
+
+
+# ---------------------------------------------------------------- the call and the meeting (issue #17)
+
+
+def test_agenda_over_length_fires_on_the_original_template_with_the_sum(original_template: str, template: str) -> None:
+    ev = check(original_template)
+    [finding] = [f for f in ev.findings if f.rule == "agenda-over-length"]
+    assert "add up to 160 min" in finding.message and finding.severity == "info"
+    assert finding.line == line_of(original_template, "#### Agenda and minutes")
+    later = check(resolved(original_template), labels=("incident",))
+    assert [f.severity for f in later.findings if f.rule == "agenda-over-length"] == ["warning"]
+    assert "agenda-over-length" not in rules(check(resolved(template)))  # the corrected template fits 2 hours
+
+
+def test_call_not_closed_once_resolved_until_the_end_is_written(template: str) -> None:
+    assert "call-not-closed" not in rules(check(first_aided(template), labels=("incident",)))
+    body = resolved(template)
+    assert rules(check(body, labels=("incident",))).count("call-not-closed") == 1
+    closed = edits.fill_slot(body, "Finish slack call", "11/20 11:00")
+    assert "call-not-closed" not in rules(check(closed, labels=("incident",)))
+
+
+def test_postmortem_roles_missing_and_meeting_notes_empty_after_the_meeting(template: str) -> None:
+    body = edits.set_postmortem(resolved(template), "2026-11-24 10:00")
+    before = check(body, labels=("incident",), now=datetime(2026, 11, 23, tzinfo=UTC))
+    assert {"postmortem-roles-missing", "meeting-notes-empty"}.isdisjoint(rules(before))
+    during = check(body, labels=("incident",), now=datetime(2026, 11, 24, 10, 30, tzinfo=UTC))
+    assert rules(during).count("postmortem-roles-missing") == 2 and "meeting-notes-empty" not in rules(during)
+    after = check(body, labels=("incident",), now=datetime(2026, 11, 24, 12, 30, tzinfo=UTC))
+    assert rules(after).count("meeting-notes-empty") == 4
+    body = edits.set_meeting_role(edits.set_meeting_role(body, "Facilitator", "alice"), "Writer", "bob")
+    for topic in ("good point", "Root problem", "Workflow problem", "Incident mode"):
+        body = edits.set_notes(body, topic, "an idea")
+    done = check(body, labels=("incident",), now=datetime(2026, 11, 24, 12, 30, tzinfo=UTC))
+    assert {"postmortem-roles-missing", "meeting-notes-empty"}.isdisjoint(rules(done))
