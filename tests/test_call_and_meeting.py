@@ -320,7 +320,10 @@ def test_roles_in_status_invite_and_pdf_and_the_agenda_as_written(local: tuple[L
     repo.human_edit(number, body)
     clock.now = OPENED + timedelta(hours=2)
     status, _ = run(repo, number, config, clock)
-    row = "| Postmortem roles | Facilitator: @alice · Timekeeper: @alice (the facilitator) · Writer: @bob · Rulekeeper: @bob (the writer) |"
+    row = (
+        "| Postmortem roles | Facilitator: @alice · Timekeeper: @alice (the Facilitator) · Writer: @bob · "
+        "Rulekeeper: @bob (the Writer) |"
+    )
     assert row in status
     files = repo.root / "files" / "main" / "incidents" / "2026"
     [ics] = list(files.rglob("*.ics"))
@@ -348,8 +351,8 @@ def test_a_team_that_fixes_its_template_sees_the_fix_in_the_next_invite() -> Non
 
     lines = agenda_lines(fixed)
     assert (
-        "Root problem / We finished only first aid, how to resolve it permanently? (25min): Brainstorming (15min); Discuss and create action items and issues (10min)"
-        in lines
+        "Root problem / We finished only first aid, how to resolve it permanently? (25min): Brainstorming (15min); "
+        "Discuss and create action items and issues (10min)" in lines
     )
     assert not any("add up to" in line for line in lines)
     # An invite without a body agenda keeps the built-in one.

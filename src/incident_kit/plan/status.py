@@ -291,7 +291,8 @@ def meeting_roles(inc: Incident) -> list[str]:
         if role.handles:
             out.append(f"{role.label}: {' '.join('@' + h for h in role.handles)}")
         elif role.covered_by:
-            out.append(f"{role.label}: {' '.join('@' + h for h in role.covered_by)} (the {role.fallback})")
+            who = " ".join("@" + h for h in role.covered_by)
+            out.append(f"{role.label}: {who} (the {str(role.fallback).capitalize()})")
         else:
             out.append(f"{role.label}: _not named_")
     return out
