@@ -114,9 +114,20 @@ def test_demo_walks_an_incident_on_the_local_backend(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert res.returncode == 0, res.stderr
-    assert res.stdout.count("re-run wrote: nothing") == 7
+    assert res.stdout.count("re-run wrote: nothing") == 8  # issue #17 added the postmortem's opening step
     steps = sorted(tmp_path.glob("step-*.md"))
-    assert len(steps) == 7
+    assert len(steps) == 8
+    # The demo shows the call (its link from the first run, then its start and end) and the meeting's roles.
+    call = "| Call | [Join the Slack call](https://app.slack.com/huddle/T0DEMO/C0INCIDENTS)"
+    assert call in steps[0].read_text() and "started 11/20 09:01 UTC" in steps[1].read_text()
+    meeting = steps[6].read_text()
+    assert "started 11/20 09:01 UTC · closed 11/20 10:25 UTC" in meeting
+    assert "| Postmortem roles | Facilitator: @carol · Timekeeper: @carol (the Facilitator) · Writer: @dave" in meeting
+    import icalendar
+
+    ics = next((tmp_path / "repo" / "files" / "main" / "incidents").rglob("postmortem.ics")).read_bytes()
+    [event] = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    assert "Roles: Facilitator: @carol; Timekeeper: @carol (the Facilitator)" in str(event["DESCRIPTION"])
     first, roles, video, resolved = (steps[i].read_text() for i in (0, 2, 3, 5))
     assert "Labels: incident, needs-video" in first and "Incident status: reported" in first
     assert "Assignees: alice, bob" in roles

@@ -36,6 +36,9 @@ stakeholders: [ceo@example.com]
 display-timezones: [Asia/Tokyo]
 postmortem:
   organizer: ops@example.com
+notify:
+  slack:
+    call-link: https://app.slack.com/huddle/T0DEMO/C0INCIDENTS
 """
 
 

@@ -27,6 +27,7 @@ class Step:
 
 
 def _triage(body: str) -> str:
+    body = edits.fill_slot(body, "Start slack call", "11/20 09:01", "Start slack call by @erin")
     body = edits.answer(body, "50%", "y")
     body = edits.answer(body, "corrupting", "n")
     return edits.answer(body, "attack", "n")
@@ -51,10 +52,21 @@ def _first_aid(body: str) -> str:
 
 def _resolve(body: str) -> str:
     body = edits.tick(body, "Announce resolving this incident")
+    body = edits.fill_slot(body, "Finish slack call", "11/20 10:25")
     return edits.set_postmortem(body, "2026-11-24 10:00 -  2 hours")
 
 
+def _meeting(body: str) -> str:
+    """The postmortem opens: its roles are named (Timekeeper and Rulekeeper fall back)."""
+    body = edits.set_meeting_role(body, "Facilitator", "carol")
+    return edits.set_meeting_role(body, "Writer", "dave")
+
+
 def _action_items(body: str) -> str:
+    body = edits.set_notes(body, "good point", "Rollback took 4 minutes once the release was found")
+    body = edits.set_notes(body, "Root problem", "Nothing rejects a zero timeout in the client config")
+    body = edits.set_notes(body, "Workflow problem", "Config changes merge without a second reviewer")
+    body = edits.set_notes(body, "Incident mode", "Nobody knew where the rollback job lives")
     body = edits.set_action_item(body, "Root problem", "Reject a zero timeout in the payment client config #101")
     body = edits.set_action_item(body, "Workflow problem", "Everyone should be careful when editing config")
     return edits.set_action_item(body, "Incident mode", "Add a one-click rollback job to the deploy workflow")
@@ -62,7 +74,7 @@ def _action_items(body: str) -> str:
 
 STORY: tuple[Step, ...] = (
     Step("Opened without a video", "erin", "2026-11-20T09:00:00Z"),
-    Step("Triage answered: more than 50% of users affected", "alice", "2026-11-20T09:02:00Z", _triage),
+    Step("Call started; triage answered: more than 50% of users affected", "alice", "2026-11-20T09:02:00Z", _triage),
     Step("Roles named", "alice", "2026-11-20T09:03:00Z", _roles),
     Step(
         "Video attached",
@@ -72,5 +84,6 @@ STORY: tuple[Step, ...] = (
     ),
     Step("First aid done", "bob", "2026-11-20T09:45:00Z", _first_aid),
     Step("Resolved and postmortem set", "carol", "2026-11-20T10:30:00Z", _resolve),
-    Step("Action items written at the postmortem", "dave", "2026-11-24T12:00:00Z", _action_items),
+    Step("Postmortem starts: Facilitator and Writer named", "carol", "2026-11-24T10:02:00Z", _meeting),
+    Step("Notes and action items written at the postmortem", "dave", "2026-11-24T12:00:00Z", _action_items),
 )
