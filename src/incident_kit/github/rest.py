@@ -435,7 +435,7 @@ class GitHubRepository:
             # entry is read, and a listed commit's fields are all there (no completing GET).
             for commit in self._repo.get_commits(path=path, since=since):
                 git = commit.commit
-                when = _aware(git.committer.date) if git.committer is not None else None
+                when = to_utc(git.committer.date) if git.committer is not None else None
                 login = commit.author.login if commit.author is not None else None
                 return CommitData(commit.sha, commit.html_url, git.message.split("\n", 1)[0], when, login)
             return None

@@ -303,7 +303,7 @@ class LocalRepository:
         files[path] = {"content": base64.b64encode(content).decode(), "sha": new_sha}
         commit = hashlib.sha1(f"{branch}:{path}:{new_sha}:{len(data['commits'])}".encode()).hexdigest()
         data["commits"].append(
-            {"branch": branch, "path": path, "message": message, "sha": commit, "at": _iso(self._clock())}
+            {"branch": branch, "path": path, "message": message, "sha": commit, "at": format_iso(self._clock())}
         )
         self._save(data)
         target = self.root / "files" / branch / path
@@ -377,7 +377,7 @@ class LocalRepository:
         data = self._load()
         prefix = path.strip("/")
         for c in reversed(data["commits"]):
-            at = _dt(c.get("at"))
+            at = parse_iso(c.get("at"))
             touched = c["path"] == prefix or str(c["path"]).startswith(prefix + "/")
             if c["branch"] != data["default_branch"] or not touched or at is None or at < since:
                 continue

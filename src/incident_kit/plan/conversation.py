@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from incident_kit.basics.times import parse_iso
 from incident_kit.body.meeting import CALL_END, CALL_START, call_entry
 from incident_kit.body.model import Incident, Phase, TimelineEntry
 from incident_kit.body.roles import handles
@@ -87,13 +88,6 @@ def discoverer_of(incident: Incident, author: str, comments: list[CommentData], 
     return Discoverer(author, named, account)
 
 
-def _t(entry: dict[str, Any]) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(entry.get("t")).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def silence_of(
     incident: Incident,
     phase: Phase,
@@ -112,7 +106,7 @@ def silence_of(
     named = next(
         (e for e in entries if e.get("k") == "role" and str(e.get("key", "")).startswith("investigator")), None
     )
-    began = _t(named) if named is not None else None
+    began = parse_iso(named.get("t")) if named is not None else None
     if began is None:
         written = next(
             (
