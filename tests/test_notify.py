@@ -778,7 +778,7 @@ def test_demo_walk_tells_each_fact_exactly_once(inbox: tuple[Inbox, int], slack:
     assert run_demo(tmp_path, config, secrets) == 0
     heads = [str(p.get("text", "")) for p in slack.posts]
     # Declared, resolved and the postmortem once each; the report once per committed version
-    # (steps 6 and 7 each commit a new one).
+    # (steps 6, 7 and 8 each commit a new one).
     assert sum(h.startswith("\U0001f6a8 Incident declared") for h in heads) == 1, heads
     assert sum("Incident resolved" in h for h in heads) == 1, heads
     assert sum("ostmortem" in h for h in heads) == 1, heads
@@ -790,6 +790,8 @@ def test_demo_walk_tells_each_fact_exactly_once(inbox: tuple[Inbox, int], slack:
     calendar = next(p for p in invites[0].message.walk() if p.get_content_type() == "text/calendar")
     assert calendar.get_param("method") == "REQUEST"
     reports = [m for m in handler.mails if any(p.get_content_type() == "application/pdf" for p in m.message.walk())]
-    assert len(reports) == 2  # the version of step 6 and the one with the action items of step 7
+    # The version of step 6, the one with the postmortem's roles (step 7, issue #17) and the one with
+    # the notes and action items of step 8: each committed version is mailed once.
+    assert len(reports) == 3
     # Running the whole demo again against the same servers starts a new sandbox (new facts),
     # but re-runs within it sent nothing twice: the counts above hold per walk.

@@ -36,6 +36,9 @@ stakeholders: [ceo@example.com]
 display-timezones: [Asia/Tokyo]
 postmortem:
   organizer: ops@example.com
+"""
+# The team's Slack call, shown in the status comment from the first run (no webhook: nothing is posted).
+DEMO_CALL = """\
 notify:
   slack:
     call-link: https://app.slack.com/huddle/T0DEMO/C0INCIDENTS
@@ -72,7 +75,7 @@ def run_demo(out: Path, config: Config | None = None, secrets: NotifySecrets | N
     if refusal:
         print(f"incident-kit: {refusal}", file=sys.stderr)
         return 2
-    config = config or parse_config(DEMO_SETTINGS, "demo settings")
+    config = config or parse_config(DEMO_SETTINGS + DEMO_CALL, "demo settings")
     try:
         if (out / "repo").is_dir():
             shutil.rmtree(out / "repo")  # every demo starts from an empty sandbox
