@@ -306,7 +306,7 @@ def test_progress_silence_setting_is_validated() -> None:
     for bad in ("-1", "2000", "'30'", "thirty", "true"):
         with pytest.raises(ConfigError, match="'progress-silence-minutes' must be a whole number from 0 to 1440"):
             parse_config(f"progress-silence-minutes: {bad}")
-    with pytest.raises(ConfigError, match="'weekly.template-path' must be the issue template's path"):
+    with pytest.raises(ConfigError, match="'weekly.template-path' must be a relative path inside the repository"):
         parse_config("weekly:\n  template-path: /etc/passwd")
 
 

@@ -352,13 +352,6 @@ def _filled_path(*fields: str) -> Parser:
     return parse
 
 
-def _template_file(node: yaml.Node) -> str:
-    value = _str(node)
-    if value.startswith("/") or ".." in value.split("/") or "{" in value:
-        raise _Bad("the issue template's path in the repository, such as .github/ISSUE_TEMPLATE/incident.md", node)
-    return value
-
-
 # ---------------------------------------------------------------- schema
 # setting name -> (dataclass field, parser) ; nested sections -> (dataclass field, cls, schema)
 
@@ -395,7 +388,7 @@ _WEEKLY: _Schema = {
     "state-path": ("state_path", _path_template),
     "digest-label": ("digest_label", _str),
     "overdue-days": ("overdue_days", _int_range(1, 365)),
-    "template-path": ("template_path", _template_file),
+    "template-path": ("template_path", _path_template),
 }
 # ---- notify (issue #8)
 _SLACK_MENTION = re.compile(r"^(?:<!(?:here|channel|everyone)>|<!subteam\^[A-Z0-9]+>|<@[UW][A-Z0-9]+>)$")
