@@ -44,7 +44,7 @@ from incident_kit.plan.actions import (
 )
 from incident_kit.plan.bot_state import BotState, Claim, followup_notes, merge_sent
 from incident_kit.plan.issue_plan import Failure, Plan, Snapshot, assign_candidates, plan_issue
-from incident_kit.plan.run_plan import RunInputs, announcers, plan_run
+from incident_kit.plan.run_plan import RunInputs, announcers, plan_run, sent_facts
 from incident_kit.plan.trust import MAX_LOOKUPS, Act
 from incident_kit.rules.evaluate import Evaluation
 from incident_kit.settings.config import Config
@@ -284,6 +284,9 @@ class _Apply:
         self.planned = {"invite" for a in run.actions if isinstance(a, CommitInvite)} | {
             "report" for a in run.actions if isinstance(a, CommitReport)
         }
+        # "sent:invite" / "sent:report": deliveries the ticks wait for (plan.run_plan.sent_facts).
+        sends = [a for a in run.actions if isinstance(a, SendMessage)]
+        self.planned |= {f"sent:{n}" for n in sent_facts(sends)}
         self.invite_url: str | None = None
         self.invite_committed = False
         self.report_url: str | None = None
@@ -315,9 +318,12 @@ class _Apply:
         sends: list[SendMessage] = []
         reports: list[CommitReport] = []
         after_report: list[Action] = []
+        ticks: list[TickBoxes] = []
         for action in self.run.actions:
             if isinstance(action, SendMessage):
                 sends.append(action)
+            elif isinstance(action, TickBoxes):
+                ticks.append(action)  # after the messages: a box that claims a delivery waits for it
             elif isinstance(action, CommitReport):
                 reports.append(action)
             elif "report" in getattr(action, "needs", ()) and reports:
@@ -332,6 +338,9 @@ class _Apply:
             if self._ready(action):
                 self._guarded(action)
         self._messages(sends)
+        for tick in ticks:
+            if self._ready(tick):
+                self._guarded(tick)
         if self.run.status is not None:
             self._write_status(counted=True)
 
@@ -360,7 +369,8 @@ class _Apply:
         needs = getattr(action, "needs", ())
         missing = [n for n in needs if n in self.planned and n not in self.done]
         if missing:
-            self.budget.skipped.append(f"{action.describe()} (waits for the {' and '.join(missing)} commit)")
+            waits = " and ".join(f"{n[5:]} delivery" if n.startswith("sent:") else f"{n} commit" for n in missing)
+            self.budget.skipped.append(f"{action.describe()} (waits for the {waits})")
             return False
         return True
 
@@ -503,6 +513,8 @@ class _Apply:
             self.claims = self._released(action)
             return
         self.sent = record_delivery(self.sent, message, self.now, delivered, refused)
+        if delivered:
+            self.done |= {f"sent:{n}" for n in sent_facts([action])}
         if refused:
             self.failures.append(self.channels.refused_note(message, refused))
         self.sent_sentences.append(sent_sentence(message, delivered))

@@ -289,3 +289,5 @@ class IssueContext:
     now: datetime | None = None
     # Facts the bot has established that fulfil template items ("invite", "report").
     fulfilled: frozenset[str] = frozenset()
+    # Follow-up issues (numbers) the weekly check opened that are still open: the incident is not done.
+    open_followups: tuple[int, ...] = ()

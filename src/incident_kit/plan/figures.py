@@ -69,7 +69,10 @@ def _human(timeline: tuple[TimelineEntry, ...], pattern: str) -> TimelineEntry |
 
 @dataclass(frozen=True)
 class Moments:
-    """When the incident's key moments happened, from every source."""
+    """When the incident's key moments happened: one definition, used by the status comment, the PDF
+    and the weekly digest. For each moment the Record's written timeline wins (the Recorder writes when
+    it happened; a box is often ticked later), and the bot's recorded event fills in when nothing is
+    written; :func:`conflicts` flags the two when they disagree."""
 
     start: datetime
     decided: datetime | None
@@ -80,38 +83,71 @@ class Moments:
     call_end: datetime | None = None  # the timeline's "Finish slack call" line
 
 
-def moments(incident: Incident, created_at: datetime, entries: list[dict[str, Any]], improvement: str) -> Moments:
-    written_start = _human(incident.timeline, r"^start(ed)? (of )?this incident")
-    start = written_start.when if written_start and written_start.when else created_at
+# Written timeline lines that state each moment (English and Japanese).
+WRITTEN = {
+    "decided": r"^decided?\b.*\bincident\b|^(?:declare|declared)\b|インシデント(と|に)判断",
+    "roles": r"^decided?\s+(the\s+)?roles?\b|役割(を)?決",
+    "first_aid_done": r"^finish(ed)?\s+(the\s+)?first[ -]?aid|応急(処置|対応).*(完了|終)",
+    "resolved": r"^(announce(d)?\s+)?resolv(e|ed|ing)\b|^解決|解決(した|済|宣言)",
+}
+LABELS = {
+    "decided": "the triage decision",
+    "roles": "the roles",
+    "first_aid_done": "first aid finished",
+    "resolved": "the resolution",
+}
+
+
+def _recorded(entries: list[dict[str, Any]], improvement: str) -> dict[str, datetime | None]:
     decided = _t(d) if (d := _first(entries, "decision")) else None
     role_times = [_t(e) for k in ROLE_ORDER if (e := _first(entries, "role", k))]
     roles = max(t for t in role_times if t) if len(role_times) == 3 and all(role_times) else None
     done = _first(entries, "first-aid-done")
-    written_done = _human(incident.timeline, r"^finish(ed)? first aid")
-    first_aid = _t(done) if done else (written_done.when if written_done else None)
-    # Resolved when a person announced it (the box), or else when the labels swapped or the issue closed.
-    announced = next(
-        (
-            e
-            for e in entries
-            if e.get("k") == "task"
-            and "announce resolving" in str(e.get("key")).lower()
-            and str(e.get("key")).endswith("=True")
-        ),
-        None,
-    )
-    candidates = [
-        _t(e) for e in (announced, _first(entries, "label", f"+{improvement}"), _first(entries, "state", "closed")) if e
-    ]
-    resolved = min((t for t in candidates if t), default=None)
+    return {
+        "decided": decided,
+        "roles": roles,
+        "first_aid_done": _t(done) if done else None,
+        "resolved": _resolved(entries, improvement),
+    }
+
+
+def _resolved(entries: list[dict[str, Any]], improvement: str) -> datetime | None:
+    """When the resolution that stands was made: a resolution taken back (the box unticked, the label
+    taken off) does not count, the one made after it does."""
+    times: list[datetime] = []
+    for e in entries:
+        kind, key = e.get("k"), str(e.get("key"))
+        made = (kind == "task" and "announce resolving" in key.lower() and key.endswith("=True")) or (
+            kind == "label" and key == f"+{improvement}"
+        )
+        undone = (kind == "task" and "announce resolving" in key.lower() and key.endswith("=False")) or (
+            kind == "label" and key == f"-{improvement}"
+        )
+        if made and (t := _t(e)):
+            times.append(t)
+        elif undone:
+            times.clear()
+        elif kind == "state" and key.startswith("closed") and (t := _t(e)):
+            times.append(t)
+    return min(times, default=None)
+
+
+def moments(incident: Incident, created_at: datetime, entries: list[dict[str, Any]], improvement: str) -> Moments:
+    written_start = _human(incident.timeline, r"^start(ed)? (of )?this incident")
+    start = written_start.when if written_start and written_start.when else created_at
+    recorded = _recorded(entries, improvement)
+    chosen: dict[str, datetime | None] = {}
+    for name, pattern in WRITTEN.items():
+        written = _human(incident.timeline, pattern)
+        chosen[name] = written.when if written is not None else recorded[name]
     call_start = call_entry(incident.timeline, CALL_START)
     call_end = call_entry(incident.timeline, CALL_END)
     return Moments(
         start,
-        decided,
-        roles,
-        first_aid,
-        resolved,
+        chosen["decided"],
+        chosen["roles"],
+        chosen["first_aid_done"],
+        chosen["resolved"],
         call_start.when if call_start else None,
         call_end.when if call_end else None,
     )
@@ -140,18 +176,30 @@ def figures(m: Moments, created_at: datetime) -> list[Figure]:
     return out
 
 
-def conflicts(incident: Incident, entries: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    """Written entries that contradict a recorded fact: (message, line)."""
+def first_aid_minutes(m: Moments) -> float | None:
+    """Time to first aid, as every figure shows it (None when unknown or before the start)."""
+    minutes = _minutes(m.start, m.first_aid_done)
+    return minutes if minutes is not None and minutes >= 0 else None
+
+
+def conflicts(
+    incident: Incident, entries: list[dict[str, Any]], improvement: str = "incident-improvement"
+) -> list[tuple[str, int]]:
+    """Written entries that contradict a recorded fact, for every figure's moment: (message, line)."""
     out: list[tuple[str, int]] = []
-    done = _first(entries, "first-aid-done")
-    written = _human(incident.timeline, r"^finish(ed)? first aid")
-    if done and written and written.when and (recorded := _t(done)):
-        gap = abs((recorded - written.when) / timedelta(minutes=1))
+    recorded = _recorded(entries, improvement)
+    for name, pattern in WRITTEN.items():
+        written = _human(incident.timeline, pattern)
+        seen = recorded[name]
+        if written is None or written.when is None or seen is None:
+            continue
+        gap = abs((seen - written.when) / timedelta(minutes=1))
         if gap > CONFLICT_MINUTES:
             out.append(
                 (
-                    f"The timeline says first aid finished at {written.when:%m/%d %H:%M} UTC, but the last "
-                    f"first-aid box was ticked at {recorded:%m/%d %H:%M} UTC: check which is right.",
+                    f"The timeline says {LABELS[name]} at {written.when:%m/%d %H:%M} UTC, but incident-kit recorded "
+                    f"it at {seen:%m/%d %H:%M} UTC; the figures use the written time: correct the line if the "
+                    "recorded one is right.",
                     written.line,
                 )
             )

@@ -23,6 +23,7 @@ from incident_kit.plan.conversation import conversation
 from incident_kit.plan.figures import conflicts, figures, milestones, moments
 from incident_kit.plan.followup import followup_of  # weekly (issue #6)
 from incident_kit.plan.invite import PostmortemView
+from incident_kit.plan.messages import delivered
 from incident_kit.plan.recorded_timeline import Change, blank_facts, facts, record
 from incident_kit.plan.status import (
     StatusView,
@@ -163,14 +164,21 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
     trusted, confirmed_by = _trust(snap, stored, config.labels.incident)
     incident, people, people_note = _trusted_people(snap, stored, incident, trusted, confirmed_by)
     current = set(issue.labels)
-    desired = set(current) if not trusted else _desired_labels(current, incident, issue, config, part)
+    desired = set(current) if not trusted else _desired_labels(current, incident, issue, config, part, stored)
+    x = extras or Extras()
+    # A box that claims an outside action (the invite, the report to stakeholders) is fulfilled only by
+    # the delivery on record, never by a committed file (issue #14).
+    sent_now = x.sent if x.sent is not None else stored.sent
+    invite_now = x.invite if x.invite is not None else stored.invite
     context = IssueContext(
         labels=frozenset(desired),
         state=issue.state,
         state_reason=issue.state_reason,
         created_at=issue.created_at,
         now=snap.now,
-        fulfilled=snap.fulfilled | (extras.fulfilled if extras else frozenset()),
+        fulfilled=snap.fulfilled | x.fulfilled | delivered(sent_now, invite_now),
+        # Open follow-ups: the weekly check's assessment knows them (its records carry their state);
+        # the status comment's list does not, so here they are not counted.
     )
     evaluation = evaluate(incident, context, config)
     extra: list[Finding] = list(extras.findings) if extras else []
@@ -201,11 +209,10 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
                     )
                 )
     timeline, snapshot = _record(snap, incident, stored, desired, assignees, extras, config.video.hosts)
-    for message, line in conflicts(incident, timeline):
+    for message, line in conflicts(incident, timeline, config.labels.improvement):
         extra.append(Finding("timeline-conflict", Severity.WARNING, message, line))
     if extra:
         evaluation = replace(evaluation, findings=evaluation.findings + tuple(extra))
-    x = extras or Extras()
     new_state = replace(
         stored,
         decision=str(incident.decision),
@@ -305,12 +312,14 @@ def _record(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The bot's recorded timeline after this run, and the facts snapshot to store with it."""
     issue = snap.issue
-    observed = facts(incident, issue.labels, issue.assignees, issue.state)
-    after = facts(incident, frozenset(desired), tuple(issue.assignees) + tuple(new_assignees), issue.state)
+    # "closed:completed" is kept apart from other closes: completing the issue makes a resolution final.
+    closed = "closed:completed" if issue.state == "closed" and issue.state_reason == "completed" else issue.state
+    observed = facts(incident, issue.labels, issue.assignees, closed)
+    after = facts(incident, frozenset(desired), tuple(issue.assignees) + tuple(new_assignees), closed)
     previous = None
     if snap.previous_body is not None:
         before = _parsed(snap.previous_body, issue.created_at, config_hosts)
-        previous = facts(before, issue.labels, issue.assignees, issue.state)
+        previous = facts(before, issue.labels, issue.assignees, closed)
     stored = state.facts
     if stored is None:
         # First sight of the issue: compare with the blank template, so what the reporter wrote
@@ -409,14 +418,28 @@ def _named(people: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(sorted((k, tuple(v)) for k, v in roles.items() if v)), tuple(people.get("attendees", ()))
 
 
-def _desired_labels(current: set[str], incident: Incident, issue: IssueData, config: Config, part: str) -> set[str]:
+def _desired_labels(
+    current: set[str], incident: Incident, issue: IssueData, config: Config, part: str, state: BotState | None = None
+) -> set[str]:
     lab = config.labels
     want = set(current)
     decision = incident.decision
+    box = all_checked(named(incident, "announce-resolved"))
+    closed_done = issue.state == "closed" and issue.state_reason == "completed"
     swapped = lab.improvement in current
-    swap_now = not swapped and (
-        all_checked(named(incident, "announce-resolved"))
-        or (issue.state == "closed" and issue.state_reason == "completed" and lab.incident in current)
+    # The swap needs a decided incident: a tick before the triage said yes (or on a non-incident) is a
+    # finding, never a label. Closing as completed makes it final.
+    swap_now = decision is Decision.INCIDENT and not swapped and (box or (closed_done and lab.incident in current))
+    # While the issue is open the labels follow the box: unticking it after it resolved the incident
+    # puts `incident` back. A swap by hand (the box never ticked) or a final close is left alone.
+    take_back = (
+        swapped
+        and not box
+        and issue.state == "open"
+        and decision is Decision.INCIDENT
+        and state is not None
+        and resolved_by_box(state)
+        and not closed_as_completed_before(state)
     )
     if part in ("all", "validate") and not swapped and not swap_now:
         if decision is Decision.INCIDENT:
@@ -426,15 +449,31 @@ def _desired_labels(current: set[str], incident: Incident, issue: IssueData, con
             want.discard(lab.incident)
             want.add(lab.not_incident)
     if part in ("all", "labels") and swap_now:
-        # The swap is one-way: once incident-improvement is on, nothing puts incident back.
         want.discard(lab.incident)
         want.add(lab.improvement)
+    if part in ("all", "labels") and take_back:
+        want.discard(lab.improvement)
+        want.add(lab.incident)
     if part in ("all", "video"):
         if decision is Decision.NOT_INCIDENT or config.video.mode == "off" or incident.videos:
             want.discard(lab.needs_video)
         else:
             want.add(lab.needs_video)
     return want
+
+
+def _announce_entries(state: BotState) -> list[dict[str, Any]]:
+    return [e for e in state.timeline if e.get("k") == "task" and "announce resolving" in str(e.get("key")).lower()]
+
+
+def resolved_by_box(state: BotState) -> bool:
+    """The recorded timeline saw "Announce resolving this incident" ticked (so the box drives the labels)."""
+    return any(str(e.get("key")).endswith("=True") for e in _announce_entries(state))
+
+
+def closed_as_completed_before(state: BotState) -> bool:
+    """The issue was once closed as completed: the resolution is final, a reopen does not undo it."""
+    return any(e.get("k") == "state" and e.get("key") == "closed:completed" for e in state.timeline)
 
 
 def _ticked_body(body: str, incident: Incident, context: IssueContext, config: Config) -> str | None:

@@ -6,7 +6,7 @@ was sent before, :func:`plan_messages` returns the messages still due: the Slack
 posts (Block Kit payloads for an incoming webhook) and the mails (subject, text,
 the report PDF, the postmortem invite as a real ``text/calendar`` part). Every
 message carries a *fact key* (``declared``, ``roles:<hash>``, ``resolved``,
-``invite:<uid>:<sequence>``, ``report:<fingerprint>``, ``announcement``), and a
+``retracted:<n>``, ``invite:<uid>:<sequence>``, ``report:1``, ``report:final``, ``announcement``), and a
 key already in the record is never planned again, so a re-run says nothing twice.
 :mod:`incident_kit.apply.deliver` sends them and writes the record.
 
@@ -28,6 +28,7 @@ from typing import Any
 
 from incident_kit.basics.roles import ROLE_NAMES, ROLE_ORDER
 from incident_kit.basics.times import format_iso, parse_iso
+from incident_kit.plan.bot_state import InviteRecord
 from incident_kit.plan.invite import clean
 from incident_kit.settings.config import EmailSettings, NotifySettings
 
@@ -63,6 +64,9 @@ class Facts:
     report_pdf: bytes | None = None
     report_name: str = ""
     report_fingerprint: str = ""
+    # Which report stakeholders get now: "1" (at resolution), "final" (the postmortem's action items
+    # are written, or the issue is closed), "" (none). Stakeholders get at most these two.
+    report_version: str = ""
 
 
 @dataclass(frozen=True, repr=False)
@@ -185,15 +189,46 @@ def told(state: dict[str, Any]) -> dict[str, list[str]]:
     slack, email = channel_record(state, SLACK), channel_record(state, EMAIL)
     if isinstance(slack.get("declared"), dict):
         out["announcement"].append(SLACK_SHOWN)
-    if isinstance(slack.get("resolved"), dict):
-        out["resolved"].append(SLACK_SHOWN)
+    if isinstance(slack.get(resolved_key(state, SLACK)), dict):
+        out["resolved"].append(SLACK_SHOWN)  # the resolution that stands (a retracted one is not)
+    current = resolved_key(state, EMAIL)
     for key, entry in email.items():
         if not isinstance(entry, dict):
             continue
         bucket = "announcement" if key == "announcement" or key.startswith("announcement:") else key
+        bucket = "resolved" if key == current else bucket
         if bucket in out:
             out[bucket] += [n for n in _names(entry.get("to")) if n not in out[bucket]]
     return out
+
+
+def retractions(sent: dict[str, Any], channel: str) -> int:
+    """How many resolutions were taken back on this channel (each retraction is its own fact)."""
+    return sum(1 for key in channel_record(sent, channel) if key.startswith("retracted:"))
+
+
+def resolved_key(sent: dict[str, Any], channel: str) -> str:
+    """The fact key of the current resolution: ``resolved``, then ``resolved:2`` after one retraction, ..."""
+    taken_back = retractions(sent, channel)
+    return "resolved" if taken_back == 0 else f"resolved:{taken_back + 1}"
+
+
+def delivered(sent: dict[str, Any], invite: InviteRecord | None) -> frozenset[str]:
+    """The outside actions incident-kit really did, from the record of what was delivered:
+    ``invite`` when the current postmortem invite was e-mailed and accepted for at least one person
+    (a calendar invite is a mail; a Slack post is not one), ``report`` when the final report reached
+    stakeholders (accepted by e-mail, or posted on Slack). A committed file alone is neither."""
+    out: set[str] = set()
+    if invite is not None and not invite.cancelled:
+        seq = invite.seq
+        for key, entry in channel_record(sent, EMAIL).items():
+            if key.startswith("invite:") and key.endswith(f":{seq}") and isinstance(entry, dict) and entry.get("to"):
+                out.add("invite")
+    for channel in (EMAIL, SLACK):
+        entry = _entry(sent, channel, "report:final")
+        if entry is not None and entry.get("to"):
+            out.add("report")
+    return frozenset(out)
 
 
 def sent_lines(state: dict[str, Any]) -> list[str]:
@@ -260,20 +295,46 @@ def _plan_slack(facts: Facts, settings: NotifySettings, sent: dict[str, Any]) ->
         key = roles_key(facts.roles)
         if not declaring_now and not _done(sent, SLACK, key):
             out.append(Message(SLACK, key, "roles: " + _roles_line(facts), to, slack=slack_roles(facts)))
-    if told_slack and facts.resolved and not _done(sent, SLACK, "resolved"):
-        out.append(Message(SLACK, "resolved", "incident resolved", to, slack=slack_resolved(facts)))
+    current = resolved_key(sent, SLACK)
+    if told_slack and facts.resolved and not _done(sent, SLACK, current):
+        out.append(Message(SLACK, current, "incident resolved", to, slack=slack_resolved(facts)))
+    elif not facts.resolved and _entry(sent, SLACK, current) is not None:
+        # The resolution was announced and then taken back: say so, once per retraction.
+        key = f"retracted:{retractions(sent, SLACK) + 1}"
+        out.append(Message(SLACK, key, "resolution taken back", to, slack=slack_retracted(facts)))
     if facts.invite_uid and facts.invite_sequence >= 0 and facts.postmortem_times:
         key = invite_key(facts)
         earlier = any(k.startswith(f"invite:{facts.invite_uid}:") for k in channel_record(sent, SLACK))
         # A cancellation is news only to those who heard of the meeting.
         wanted = earlier if facts.invite_cancelled else True
         if wanted and not _done(sent, SLACK, key):
-            out.append(Message(SLACK, key, _postmortem_what(facts), to, slack=slack_postmortem(facts)))
-    if facts.report_fingerprint and facts.report_url:
-        key = f"report:{facts.report_fingerprint}"
-        if not _done(sent, SLACK, key):
-            out.append(Message(SLACK, key, "incident report committed", to, slack=slack_report(facts)))
+            out.append(
+                Message(
+                    SLACK, key, _postmortem_what(facts), to, slack=slack_postmortem(facts, settings.email is not None)
+                )
+            )
+    key = report_key(facts, sent, SLACK)
+    if key and facts.report_url:
+        keep = (("fp", facts.report_fingerprint),)
+        out.append(Message(SLACK, key, report_what(facts), to, slack=slack_report(facts), keep=keep))
     return out
+
+
+def report_key(facts: Facts, sent: dict[str, Any], channel: str) -> str:
+    """``report:1`` or ``report:final`` when that version is due on the channel and not yet sent, else "".
+    Stakeholders get a report at most twice: once the final one went, nothing more goes."""
+    if not facts.report_fingerprint or facts.report_version not in ("1", "final"):
+        return ""
+    if _done(sent, channel, "report:final"):
+        return ""
+    key = f"report:{facts.report_version}"
+    if facts.report_version == "1" and _entry(sent, channel, key) is not None and _done(sent, channel, key):
+        return ""
+    return key
+
+
+def report_what(facts: Facts) -> str:
+    return "incident report (final)" if facts.report_version == "final" else "incident report (1 of 2)"
 
 
 def _postmortem_what(facts: Facts) -> str:
@@ -316,10 +377,17 @@ def _plan_email(facts: Facts, email: EmailSettings, sent: dict[str, Any]) -> lis
             out.append(
                 Message(EMAIL, key, "the Communicator's announcement", due, mail=announcement_mail(facts, thread))
             )
+    current = resolved_key(sent, EMAIL)
     if facts.resolved and (is_incident or first_sent is not None):
-        due = _pending(sent, "resolved", stakeholders)
+        due = _pending(sent, current, stakeholders)
         if due:
-            out.append(Message(EMAIL, "resolved", "resolution", due, mail=resolved_mail(facts, thread)))
+            out.append(Message(EMAIL, current, "resolution", due, mail=resolved_mail(facts, thread)))
+    elif not facts.resolved and (told_of := _entry(sent, EMAIL, current)) is not None:
+        # Taken back: the people who were told of the resolution hear that it does not stand.
+        people = tuple(r for r in (_recipient_named(n, email) for n in _names(told_of.get("to"))) if r is not None)
+        key = f"retracted:{retractions(sent, EMAIL) + 1}"
+        if people:
+            out.append(Message(EMAIL, key, "resolution taken back", people, mail=retracted_mail(facts, thread)))
     if facts.invite_uid and facts.invite_sequence >= 0 and facts.invite_ics:
         names = dict(email.names)
         attendees = tuple(Recipient(a, names.get(a.lower(), a)) for a in dict.fromkeys(facts.attendee_emails))
@@ -337,11 +405,12 @@ def _plan_email(facts: Facts, email: EmailSettings, sent: dict[str, Any]) -> lis
         if due:
             mail = invite_mail(facts)
             out.append(Message(EMAIL, key, _invite_what(facts), due, mail=mail))
-    if facts.report_fingerprint and (facts.report_pdf or facts.report_url):
-        key = f"report:{facts.report_fingerprint}"
+    key = report_key(facts, sent, EMAIL)
+    if key and (facts.report_pdf or facts.report_url):
         due = _pending(sent, key, stakeholders)
         if due:
-            out.append(Message(EMAIL, key, "incident report", due, mail=report_mail(facts, thread)))
+            keep = (("fp", facts.report_fingerprint),)
+            out.append(Message(EMAIL, key, report_what(facts), due, mail=report_mail(facts, thread), keep=keep))
     return out
 
 
@@ -466,13 +535,30 @@ def slack_resolved(facts: Facts) -> dict[str, Any]:
     return _payload(text, blocks)
 
 
-def slack_postmortem(facts: Facts) -> dict[str, Any]:
+def slack_retracted(facts: Facts) -> dict[str, Any]:
+    blocks: list[dict[str, Any] | None] = [
+        _header("↩️ Resolution taken back"),
+        _section(
+            _link_line(facts) + "\nThe incident is not resolved after all: the work goes on. We will tell you again."
+        ),
+    ]
+    text = f"↩️ Resolution taken back: {slack_escape(clean(facts.title, 200))} ({facts.repository}#{facts.number})"
+    return _payload(text, blocks)
+
+
+def slack_postmortem(facts: Facts, mailed: bool = False) -> dict[str, Any]:
     times = " · ".join(slack_escape(t) for t in facts.postmortem_times)
     if facts.invite_cancelled:
         head, body = "❌ Postmortem cancelled", f"The postmortem of {times} is cancelled."
     else:
         head = "📅 Postmortem moved" if facts.invite_sequence > 0 else "📅 Postmortem scheduled"
-        body = f"*{times}*, 2 hours. Everyone concerned gets a calendar invite."
+        # Only e-mail delivers a calendar invite; without it, say what each person has to do.
+        how = (
+            "Everyone concerned gets a calendar invite by e-mail."
+            if mailed
+            else "No invite is e-mailed: add it to your calendar with the button."
+        )
+        body = f"*{times}*, 2 hours. {how}"
     button = None if facts.invite_cancelled else _button("Add to Google Calendar", facts.google_link)
     blocks: list[dict[str, Any] | None] = [_header(head), _section(_link_line(facts) + "\n" + body), _actions(button)]
     return _payload(f"{head}: {facts.repository}#{facts.number}", blocks)
@@ -481,7 +567,7 @@ def slack_postmortem(facts: Facts) -> dict[str, Any]:
 def slack_report(facts: Facts) -> dict[str, Any]:
     name = slack_escape(clean(facts.report_name or "the report", 200))
     blocks: list[dict[str, Any] | None] = [
-        _header("📄 Incident report"),
+        _header("📄 Incident report (final)" if facts.report_version == "final" else "📄 Incident report (1 of 2)"),
         _section(_link_line(facts) + f"\nThe report is committed: <{_slack_url(facts.report_url)}|{name}>"),
     ]
     return _payload(f"📄 Incident report of {facts.repository}#{facts.number}", blocks)
@@ -557,6 +643,18 @@ def resolved_mail(facts: Facts, thread: str) -> Mail:
     return Mail(_subject("Resolved", facts), "\n".join(lines), references=thread)
 
 
+def retracted_mail(facts: Facts, thread: str) -> Mail:
+    lines = [
+        clean(facts.title, 300),
+        facts.url,
+        "",
+        f"Correction: the incident in {facts.repository} (issue #{facts.number}) is not resolved after all.",
+        "The resolution announced earlier is taken back; the team is still working on it.",
+        "You will be told again when it is resolved.",
+    ]
+    return Mail(_subject("Not resolved after all", facts), "\n".join(lines), references=thread)
+
+
 def invite_mail(facts: Facts) -> Mail:
     when = " / ".join(facts.postmortem_times) or "(see the invite)"
     title = clean(facts.title, 150)
@@ -583,6 +681,13 @@ def invite_mail(facts: Facts) -> Mail:
 def report_mail(facts: Facts, thread: str) -> Mail:
     lines = [clean(facts.title, 300), facts.url, "", f"The incident report of {facts.repository}#{facts.number}"]
     lines[-1] += " is attached." if facts.report_pdf else "."
+    if facts.report_version == "final":
+        lines.append("This is the final version: the postmortem is finished. You get no further report.")
+    else:
+        lines.append(
+            "This is version 1 of 2, as of the resolution. The final version follows when the postmortem's "
+            "action items are written or the issue is closed."
+        )
     if facts.report_url:
         lines.append(f"In the repository: {facts.report_url}")
     attachment = None
@@ -591,7 +696,9 @@ def report_mail(facts: Facts, thread: str) -> Mail:
         attachment = Attachment(
             name if name.endswith(".pdf") else name + ".pdf", "application", "pdf", facts.report_pdf
         )
-    return Mail(_subject("Incident report", facts), "\n".join(lines), attachment=attachment, references=thread)
+    version = "final" if facts.report_version == "final" else "1 of 2"
+    subject = _subject(f"Incident report ({version})", facts)
+    return Mail(subject, "\n".join(lines), attachment=attachment, references=thread)
 
 
 def email_message(mail: Mail, sender: str, to: tuple[Recipient, ...], now: datetime) -> EmailMessage:

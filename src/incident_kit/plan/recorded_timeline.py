@@ -118,9 +118,14 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any], labels_of: dict[s
     for login in sorted(set(after["assignees"]) - set(before.get("assignees", []))):
         out.append(Change("assignee", f"+{login}", f"assigned @{login}"))
     if after["state"] != before.get("state"):
-        out.append(
-            Change("state", after["state"], "closed the issue" if after["state"] == "closed" else "reopened the issue")
-        )
+        # "closed" and "closed:completed" (closed as completed) are both a close; only a move
+        # between open and closed is news.
+        was, now_ = str(before.get("state", "")).split(":")[0], str(after["state"]).split(":")[0]
+        if was != now_:
+            what = "closed the issue" if now_ == "closed" else "reopened the issue"
+            if after["state"] == "closed:completed":
+                what = "closed the issue as completed"
+            out.append(Change("state", after["state"], what))
     return out
 
 
@@ -196,7 +201,7 @@ def _from_events(change: Change, events: list[EventData]) -> EventData | None:
     elif change.kind == "assignee":
         wanted, subject = ("assigned" if change.key.startswith("+") else "unassigned"), change.key[1:]
     elif change.kind == "state":
-        wanted, subject = ("closed" if change.key == "closed" else "reopened"), ""
+        wanted, subject = ("closed" if change.key.startswith("closed") else "reopened"), ""
     else:
         return None
     matches = [e for e in events if e.event == wanted and (not subject or e.subject == subject)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from incident_kit.basics.times import format_iso, format_utc, parse_iso
-from incident_kit.body.model import Finding, Phase, Severity
+from incident_kit.body.model import Decision, Finding, Phase, Severity
 from incident_kit.github.port import TRUSTED_PERMISSIONS
 from incident_kit.plan.actions import (
     Action,
@@ -32,8 +32,10 @@ from incident_kit.plan.actions import (
     TickBoxes,
     WriteStatus,
 )
-from incident_kit.plan.bot_state import UNKNOWN_RUN, BotState, Claim, FollowupNote, ReportRecord
+from incident_kit.plan.bot_state import UNKNOWN_RUN, BotState, Claim, FollowupNote, InviteRecord, ReportRecord
+from incident_kit.plan.figures import moments
 from incident_kit.plan.issue_plan import LABEL_STYLE, Extras, Plan, Snapshot, plan_issue, timeline_view
+from incident_kit.plan.messages import EMAIL, SLACK, channel_record, delivered
 from incident_kit.plan.recorded_timeline import Change
 from incident_kit.plan.trust import dismissed
 from incident_kit.settings.config import Config
@@ -106,14 +108,24 @@ def plan_run(snap: Snapshot, config: Config, inputs: RunInputs) -> RunPlan:
     if plan.add_assignees:
         actions.append(SetAssignees(plan.add_assignees))
     settled = plan_issue(snap, config, part, optimistic) if optimistic != Extras() else plan
-    if settled.tick_body is not None:
-        needs = tuple(n for n, a in (("invite", invite_action), ("report", report_action)) if a is not None)
-        actions.append(TickBoxes(settled.tick_body, snap.issue.body, needs))
     messages: list[SendMessage] = []
     setup: tuple[str, ...] = ()
     if features and part in ("all", "notify") and _notify_configured(config):
         messages, held, setup = _plan_messages(snap, config, settled, invite_info, invite_action, report_action)
         actions += messages
+    tick_body, tick_needs = (
+        settled.tick_body,
+        tuple(n for n, a in (("invite", invite_action), ("report", report_action)) if a is not None),
+    )
+    # A box that claims a delivery is ticked only once the delivery happened: planned as if the
+    # messages of this run go out, performed after them, and only if they did (apply checks "sent:*").
+    going = sent_facts(messages)
+    if going:
+        hoped = plan_issue(snap, config, part, _merge(optimistic, Extras(fulfilled=going)))
+        if hoped.tick_body is not None and hoped.tick_body != tick_body:
+            tick_body, tick_needs = hoped.tick_body, (*tick_needs, *(f"sent:{n}" for n in sorted(going)))
+    if tick_body is not None:
+        actions.append(TickBoxes(tick_body, snap.issue.body, tick_needs))
     stored = plan.stored
     status = None
     if plan.status_body is not None:
@@ -198,7 +210,9 @@ def _plan_invite(
     blob = git_blob_sha(invite.content)
     stored = plan.stored.invite
     info = _InviteInfo(invite.invite, invite.content)
-    fulfilled = frozenset() if invite.invite.cancelled else frozenset({"invite"})
+    # The "Invite all people concerned" box is done when people got the invite (the record of what was
+    # delivered says so) or a person ticked it; the committed file alone is "ready" (issue #14).
+    fulfilled: frozenset[str] = frozenset()  # plan_issue reads it from the record of what was delivered
     if stored is not None and stored.blob == blob and stored.url and stored.path == invite.path:
         # The file holds these very bytes (we committed them): no request to check it again.
         view = replace(invite.view, ics_url=stored.url) if invite.view is not None else None
@@ -211,7 +225,11 @@ def _plan_invite(
     )
     when = f"{invite.invite.start:%m/%d %H:%M} UTC"
     cancelled = invite.invite.cancelled
-    what = f"cancelled the postmortem of {when}" if cancelled else f"sent the postmortem invite for {when}"
+    what = (
+        f"committed the cancellation of the postmortem of {when}"
+        if cancelled
+        else f"committed the invite for the postmortem of {when} (not sent by this)"
+    )
     extras = Extras(
         invite=replace(invite.state, blob=blob, url=PENDING_URL, path=invite.path),
         findings=findings,
@@ -246,7 +264,7 @@ def _plan_report(
     fp = fingerprint(issue, labels, people, [view.rows, view.figures, config.report.path])
     previous = plan.stored.report
     if previous is not None and previous.fp == fp and previous.path:
-        return None, Extras(fulfilled=frozenset({"report"})), previous.path, previous.url or ""
+        return None, Extras(report=previous), previous.path, previous.url or ""
     from incident_kit.render.pdf import ReportComment, ReportInput, report_path
 
     path = report_path(config.report.path, issue.created_at, issue.number, issue.title)
@@ -261,7 +279,8 @@ def _plan_report(
         phase=str(plan.evaluation.phase),
         roles={r.key: r.handles for r in incident.roles},
         created_at=issue.created_at,
-        resolved_at=issue.closed_at,
+        # The cover's "Resolved" is the resolution that stands (the same moment as "Time to resolve").
+        resolved_at=moments(incident, issue.created_at, entries, config.labels.improvement).resolved,
         generated_at=as_of(issue, people),
         body=issue.body,
         comments=tuple(ReportComment(c.author, c.created_at, c.body) for c in people),
@@ -274,8 +293,7 @@ def _plan_report(
     )
     extras = Extras(
         report=ReportRecord(fp, path, PENDING_URL),
-        fulfilled=frozenset({"report"}),
-        recorded=(Change("report", fp, "committed the incident report (PDF)"),),
+        recorded=(Change("report", fp, "committed the incident report (PDF; not sent by this)"),),
     )
     return action, extras, path, ""
 
@@ -292,6 +310,17 @@ def _meeting_roles(incident: Any) -> tuple[tuple[str, str], ...]:
 
 
 # ---------------------------------------------------------------- telling people
+
+
+def sent_facts(messages: list[SendMessage]) -> frozenset[str]:
+    """The deliveries these messages would make (see :func:`~incident_kit.plan.messages.delivered`)."""
+    out: set[str] = set()
+    for m in messages:
+        if m.channel == EMAIL and m.key.startswith("invite:") and not m.facts.invite_cancelled:
+            out.add("invite")
+        if m.key == "report:final":
+            out.add("report")
+    return frozenset(out)
 
 
 def _notify_configured(config: Config) -> bool:
@@ -338,6 +367,7 @@ def _plan_messages(
         report_url=report.url or "",
         report_name=(report.path or "").rsplit("/", 1)[-1],
         report_fingerprint=report.fp or "",
+        report_version=_report_version(snap, config, plan),
     )
     stored: BotState = plan.stored
     out: list[SendMessage] = []
@@ -359,6 +389,23 @@ def _plan_messages(
                 attach = report.path  # committed by an earlier run: read back when sending
         out.append(SendMessage(message, facts, tuple(needs), attach))
     return out, held, tuple(_setup_notes(config, snap))
+
+
+def _report_version(snap: Snapshot, config: Config, plan: Plan) -> str:
+    """Which report stakeholders get now (README, "The incident report"): "1" once the incident is
+    resolved, "final" when the postmortem is finished (its action items written) or the issue is
+    closed; "" before the resolution or for a problem that is not an incident."""
+    from incident_kit.rules.done import postmortem_finished
+
+    assert plan.evaluation is not None
+    phase = plan.evaluation.phase
+    if plan.evaluation.incident.decision is not Decision.INCIDENT:
+        return ""
+    if snap.issue.state == "closed":
+        return "final"
+    if not phase.at_least(Phase.RESOLVED):
+        return ""
+    return "final" if postmortem_finished(plan.evaluation.incident, config.vague_phrases) else "1"
 
 
 def _setup_notes(config: Config, snap: Snapshot) -> list[str]:
@@ -420,6 +467,9 @@ def _renderer(
 ) -> Any:
     """The status comment as the actions left the issue: a pure function of their results."""
     from incident_kit.plan.messages import sent_lines
+    from incident_kit.plan.status import find_status_comment, load_state
+
+    stored = load_state(find_status_comment(snap.comments, snap.bot_login))
 
     def render(results: Results) -> Plan:
         extras = base
@@ -457,18 +507,107 @@ def _renderer(
                 rep = Extras(notes=(results.report_note,))
             else:
                 rep = Extras(notes=("The PDF report is rendered but not committed yet (dry run or write budget).",))
-        elif report.fulfilled:
-            rep = Extras(fulfilled=report.fulfilled, notes=_report_note(stored_report_url))
+        elif report.report is not None:  # unchanged since the committed one
+            rep = Extras(notes=_report_note(stored_report_url))
         extras = _merge(extras, rep)
         claims = tuple(dict.fromkeys((*results.claims, *held)))
         told = sent_lines(results.sent) + [_held_line(c) for c in claims]
+        invite_entry = extras.invite if extras.invite is not None else stored.invite
+        report_entry = extras.report if extras.report is not None else stored.report
+        ready = _ready_not_sent(snap, config, delivered(results.sent, invite_entry), invite_entry, report_entry)
         extras = _merge(
             extras,
-            Extras(sent=results.sent, claims=claims, notes=(*told, *results.notes, *setup)),
+            Extras(
+                sent=results.sent,
+                claims=claims,
+                notes=(*told, *ready, *results.notes, *setup),
+                recorded=deliveries(stored.sent, results.sent),
+            ),
         )
         return plan_issue(snap, config, part, extras)
 
     return render
+
+
+def deliveries(before: dict[str, Any], after: dict[str, Any]) -> tuple[Change, ...]:
+    """What incident-kit delivered this run, for the recorded timeline, in the words of what happened."""
+    out: list[Change] = []
+    for channel in (EMAIL, SLACK):
+        old, new = channel_record(before, channel), channel_record(after, channel)
+        for key, entry in new.items():
+            if not isinstance(entry, dict) or entry.get("in") or not entry.get("to"):
+                continue
+            was = old.get(key)
+            count = len(entry["to"]) if isinstance(entry["to"], list) else 0
+            if isinstance(was, dict) and len(was.get("to") or []) >= count:
+                continue
+            people = f"{count} {'person' if count == 1 else 'people'}"
+            version = "final" if key == "report:final" else "1 of 2"
+            if key.startswith("invite:") and channel == EMAIL:
+                what = f"e-mailed the postmortem invite to {people}"
+            elif key.startswith("report:"):
+                what = (
+                    f"e-mailed the incident report ({version}) to {people}"
+                    if channel == EMAIL
+                    else f"posted the incident report ({version}) on Slack"
+                )
+            elif key.startswith("retracted:"):
+                what = "told " + (people if channel == EMAIL else "Slack") + " that the resolution is taken back"
+            else:
+                continue
+            out.append(Change("delivered", f"{channel}:{key}:{count}", what))
+    return tuple(out)
+
+
+def _ready_not_sent(
+    snap: Snapshot,
+    config: Config,
+    done: frozenset[str],
+    invite: InviteRecord | None,
+    report: ReportRecord | None,
+) -> tuple[str, ...]:
+    """Files that are committed ("ready") but that nobody has received: who has to send what, and how to
+    let incident-kit send it."""
+    from incident_kit.body.checklist import named
+
+    incident = _parsed_incident(snap, config)
+    communicator = " ".join("@" + h for h in incident.role("communicator").handles) or "the Communicator"
+    email = config.notify.email
+    notes: list[str] = []
+    invite_box = named(incident, "invite")
+    invite_ready = invite is not None and not invite.cancelled and invite.url
+    if invite_ready and invite_box and not all(i.checked for i in invite_box) and "invite" not in done:
+        how = (
+            "configure e-mail (`notify.email` with `smtp` and `people:` addresses in .github/incident-kit.yml) "
+            "so incident-kit e-mails it"
+            if email is None
+            else "incident-kit e-mails it to everyone with an address under `people:` (none was accepted yet)"
+        )
+        notes.append(
+            f"The postmortem invite is committed (ready) but has not been sent to anyone: {communicator}, "
+            "send it to everyone concerned (the Google Calendar link or the .ics above) and tick 'Invite all "
+            f"people concerned', or {how}."
+        )
+    pdf_box = named(incident, "output-pdf")
+    pdf_ready = report is not None and report.path
+    if pdf_ready and pdf_box and not all(i.checked for i in pdf_box) and "report" not in done:
+        how = (
+            "configure e-mail (`notify.email` with `smtp` and `stakeholders`) so incident-kit sends it"
+            if email is None
+            else "incident-kit e-mails the final version to the stakeholders when the postmortem's action "
+            "items are written or the issue is closed"
+        )
+        notes.append(
+            "The PDF report is committed (ready) but the final version has not been sent to stakeholders: "
+            f"{communicator}, send it and tick 'Output pdf of this issue', or {how}."
+        )
+    return tuple(notes)
+
+
+def _parsed_incident(snap: Snapshot, config: Config) -> Any:
+    from incident_kit.plan.issue_plan import _parsed
+
+    return _parsed(snap.issue.body, snap.issue.created_at, config.video.hosts)
 
 
 def _held_line(claim: Claim) -> str:

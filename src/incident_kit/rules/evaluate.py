@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from incident_kit.body.action_items import vague_phrase
+from incident_kit.body.checklist import all_checked, named
 from incident_kit.body.meeting import CALL_END, call_entry, short_title
 from incident_kit.body.model import (
     Answer,
@@ -24,6 +25,7 @@ from incident_kit.body.model import (
 )
 from incident_kit.body.roles import address_of
 from incident_kit.body.sections import REQUIRED
+from incident_kit.rules.done import done_gaps
 from incident_kit.rules.phase import compute_phase
 from incident_kit.settings.config import Config
 
@@ -49,6 +51,10 @@ RULE_IDS = (
     "postmortem-roles-missing",
     "meeting-notes-empty",
     "call-not-closed",
+    "resolve-undecided",
+    "investigator-not-engineer",
+    "communicator-investigates",
+    "not-done",
 )
 
 ANSWER_HELP = "write y (or yes, はい, ○) or n (or no, いいえ, ×)"
@@ -132,6 +138,7 @@ def role_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
                 f"({', '.join('@' + h for h in role.handles)}): keep one.",
                 role.line,
             )
+    yield from _role_intent(inc, cfg)
     if inc.decision is not Decision.INCIDENT or phase is Phase.DONE:
         return
     for role in inc.roles:
@@ -145,6 +152,52 @@ def role_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
             f"Name the {role.label} ({who}) with an @handle {where}, within the 1-minute time box.",
             role.line,
         )
+
+
+def _role_intent(inc: Incident, cfg: Config) -> Iterator[Finding]:
+    """The template's intent behind the roles, beyond their count."""
+    investigator, communicator = inc.role("investigator"), inc.role("communicator")
+    engineers = {e.lower() for e in cfg.engineers}
+    if engineers:
+        for handle in investigator.handles:
+            if handle.lower() not in engineers:
+                yield _f(
+                    "investigator-not-engineer",
+                    W,
+                    f"@{handle} is named Investigator but is not listed under `engineers:` in the settings: the "
+                    "template says an Investigator should be an engineer. Name an engineer, or add "
+                    f"{handle} to `engineers:` in .github/incident-kit.yml.",
+                    investigator.line,
+                )
+    team = {h.lower() for r in inc.roles for h in r.handles} | engineers
+    both = [h for h in communicator.handles if h.lower() in {i.lower() for i in investigator.handles}]
+    if both and len(team) > 2:
+        yield _f(
+            "communicator-investigates",
+            W,
+            f"@{both[0]} is both Communicator and Investigator. The Communicator takes all non-investigation "
+            "work (telling stakeholders and users) so the investigators can focus; with more than two people "
+            "on the team, name someone who is not investigating as Communicator.",
+            communicator.line,
+        )
+
+
+def resolution_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
+    """ "Announce resolving" ticked when there is nothing to resolve: say why nothing happened."""
+    boxes = named(inc, "announce-resolved")
+    if not all_checked(boxes) or inc.decision is Decision.INCIDENT:
+        return
+    if inc.decision is Decision.UNDECIDED:
+        why = (
+            "the triage has not decided that this is an incident yet, so the labels stay and nobody is told: "
+            "answer the three questions first (one yes makes it an incident), then the tick takes effect"
+        )
+    else:
+        why = (
+            "the triage decided this is not an incident (three no), so there is nothing to resolve and "
+            f"'{cfg.labels.improvement}' is not put: untick it, or change a triage answer to y if it is one"
+        )
+    yield _f("resolve-undecided", W, f"'Announce resolving this incident' is ticked, but {why}.", boxes[0].line)
 
 
 def video_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
@@ -370,6 +423,7 @@ RULES: tuple[Rule, ...] = (
     attendee_rules,
     agenda_rules,
     call_rules,
+    resolution_rules,
 )
 
 
@@ -378,5 +432,15 @@ def evaluate(inc: Incident, context: IssueContext, cfg: Config) -> Evaluation:
     phase = compute_phase(inc, context, cfg.labels)
     findings = [f for rule in RULES for f in rule(inc, phase, cfg)]
     findings += meeting_rules(inc, phase, cfg, context)
+    if phase is Phase.DONE:
+        # Every box is done; the work behind them must be too (README, "The weekly check").
+        gaps = done_gaps(inc, context, tuple(findings), cfg.vague_phrases)
+        if gaps:
+            phase = Phase.IMPROVING
+            findings = [f for rule in RULES for f in rule(inc, phase, cfg)]
+            findings += meeting_rules(inc, phase, cfg, context)
+            findings += [
+                _f("not-done", W, f"Every box is ticked, but not done yet: {g.what} ({g.owner}).", g.line) for g in gaps
+            ]
     findings.sort(key=lambda f: f.line or 0)
     return Evaluation(inc, phase, tuple(findings))

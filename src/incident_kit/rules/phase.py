@@ -25,7 +25,9 @@ def first_aid_done(incident: Incident) -> bool:
 
 
 def is_resolved(incident: Incident, context: IssueContext, labels: Labels) -> bool:
-    if all_checked(named(incident, "announce-resolved")):
+    # The box resolves only a decided incident: ticked before the triage said yes, it changes nothing
+    # (a finding says why), and a non-incident has nothing to resolve.
+    if all_checked(named(incident, "announce-resolved")) and incident.decision is Decision.INCIDENT:
         return True
     if labels.improvement in context.labels:
         return True
