@@ -234,7 +234,8 @@ def test_schedule_reschedule_cancel(fake: FakeGitHub, template: str, tmp_path: P
     assert "2026-12-01 10:00 UTC" in text and "calendar.google.com/calendar/render" in text
     assert f"/blob/main/{path}" in text
     assert "No e-mail address for @bob, @dave" in text
-    # The template's "Invite all people concerned" box counts as done once the invite exists.
+    # Issue #14: the committed invite is "ready", not sent: the box is not done until people got it
+    # (incident-kit e-mailed it, or a person ticked it), and the status says who has to send it.
     import re
 
     from incident_kit.body.checklist import open_items_by_section
@@ -246,7 +247,9 @@ def test_schedule_reschedule_cancel(fake: FakeGitHub, template: str, tmp_path: P
     inc = parse_incident(body)
     without = open_items_by_section(inc, IssueContext(labels=labels), Labels())["How to resolve the incident"]
     shown = int(re.search(r"How to resolve the incident: (\d+)", text).group(1))  # type: ignore[union-attr]
-    assert shown == without - 1
+    assert shown == without
+    assert "The postmortem invite is committed (ready) but has not been sent to anyone: @carol" in text
+    assert "configure e-mail (`notify.email`" in text
     commits = len(fake.commits(REPO))
     fake.reset_log()
     run(fake, tmp_path / "2", n)

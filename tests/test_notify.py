@@ -365,12 +365,13 @@ def test_the_whole_story_once_per_fact(inbox: tuple[Inbox, int], slack: SlackRec
         report_pdf=PDF,
         report_name="incidents/2026/12-checkout-is-down.pdf",
         report_fingerprint="abc123",
+        report_version="1",  # issue #14: at the resolution, stakeholders get version 1 of 2
         **invite_facts(),
     )
     fourth = run(done, s, sec, third.state, now=later + timedelta(hours=1))
     assert fourth.failures == []
     heads = [p["blocks"][0]["text"]["text"] for p in slack.posts[-3:]]
-    assert heads == ["✅ Incident resolved", "📅 Postmortem scheduled", "📄 Incident report"]
+    assert heads == ["✅ Incident resolved", "📅 Postmortem scheduled", "📄 Incident report (1 of 2)"]
     pm = slack.posts[-2]
     assert "2026-12-01 10:00 UTC · 2026-12-01 19:00 Asia/Tokyo" in pm["blocks"][1]["text"]["text"]
     assert pm["blocks"][2]["elements"][0]["url"].startswith("https://calendar.google.com/")

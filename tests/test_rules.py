@@ -178,7 +178,65 @@ def test_phases_in_order(template: str) -> None:
     while "- [ ]" in done:
         done = done.replace("- [ ]", "- [x]", 1)
     done = done.replace("    - [ ]", "    - [x]")
-    assert check(done).phase is Phase.DONE
+    # Issue #14: every box ticked is not done while the Record says TODO and no action item is written.
+    ticked_only = check(done)
+    assert ticked_only.phase is Phase.IMPROVING
+    missing = [f.message for f in ticked_only.findings if f.rule == "not-done"]
+    assert any("How many people was affected?" in m and "(Recorder)" in m for m in missing)
+    assert any("concrete action item" in m and "(Writer)" in m for m in missing)
+    full = edits.fill_field(pm, "How many", "About 3,200 checkout attempts failed")
+    full = edits.fill_field(full, "Where is", "Payment client timeout set to 0")
+    full = edits.fill_field(full, "First aid", "Rolled back to the previous release")
+    full = edits.set_action_item(full, "Root problem", "Reject a zero timeout in the payment client #101")
+    full = tick_all_but_no(full)
+    assert check(full).phase is Phase.DONE
+    # An explicit "no action items" line is an outcome too; an error finding is not done.
+    recorded = edits.fill_field(edits.fill_field(pm, "Where is", "A flag"), "First aid", "Flag turned off")
+    none = edits.set_action_item(edits.fill_field(recorded, "How many", "Nobody"), "Root", "No action items")
+    none = tick_all_but_no(none)
+    assert check(none).phase is Phase.DONE
+    conflicted = none.replace("- [ ] Is our data corrupting?: n", "- [x] Is our data corrupting?: n")
+    assert conflicted != none
+    ev = check(conflicted)
+    assert ev.phase is Phase.IMPROVING and "triage-conflict" in rules(ev) and "not-done" in rules(ev)
+
+
+def tick_all_but_no(body: str) -> str:
+    """Every box ticked, except the triage questions answered no (ticking those is a conflict)."""
+    return "\n".join(
+        line if line.rstrip().endswith(": n") else line.replace("- [ ]", "- [x]", 1) for line in body.split("\n")
+    )
+
+
+def test_resolving_needs_a_decided_incident(template: str) -> None:
+    early = edits.tick(template, "Announce resolving this incident")
+    ev = check(early)
+    assert ev.phase is Phase.REPORTED  # the tick changes nothing
+    [finding] = [f for f in ev.findings if f.rule == "resolve-undecided"]
+    assert "has not decided" in finding.message and finding.severity == "warning"
+    assert finding.line == line_of(early, "Announce resolving")
+    no = edits.answer(edits.answer(edits.answer(early, "50%", "n"), "corrupting", "n"), "attack", "n")
+    ev = check(no)
+    assert ev.phase is Phase.NOT_INCIDENT
+    assert "nothing to resolve" in next(f.message for f in ev.findings if f.rule == "resolve-undecided")
+    assert "resolve-undecided" not in rules(check(resolved(template)))
+
+
+def test_role_intent(template: str) -> None:
+    team = Config(engineers=("alice", "bob"))
+    body = edits.set_role(declared(template), "Investigator", "alice", "zoe")
+    body = edits.set_role(body, "Communicator", "alice")
+    body = edits.set_role(body, "Recorder", "dave")
+    ev = check(body, config=team)
+    [outsider] = [f for f in ev.findings if f.rule == "investigator-not-engineer"]
+    assert "@zoe" in outsider.message and "engineers:" in outsider.message
+    [both] = [f for f in ev.findings if f.rule == "communicator-investigates"]
+    assert "@alice" in both.message and "so the investigators can focus" in both.message
+    # Without `engineers:` nobody is checked against it; a team of two may double up.
+    assert "investigator-not-engineer" not in rules(check(body))
+    pair = edits.set_role(declared(template), "Investigator", "alice")
+    pair = edits.set_role(edits.set_role(pair, "Communicator", "alice"), "Recorder", "bob")
+    assert "communicator-investigates" not in rules(check(pair))
 
 
 def test_bot_fulfilled_items_count_as_done(template: str) -> None:

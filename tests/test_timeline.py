@@ -182,7 +182,9 @@ def test_written_time_contradicting_the_recorded_fact(fake: FakeGitHub, template
     w.edit("dave", at(11, 40), edits.fill_slot(b, "Finish first aid", "11/20 10:00"))
     text = w.status()
     assert "timeline-conflict" in text
-    assert "first aid finished at 11/20 10:00 UTC, but the last first-aid box was ticked at 11/20 11:30 UTC" in text
+    # Issue #14: the written time wins for the figure, and the finding says so.
+    assert "first aid finished at 11/20 10:00 UTC, but incident-kit recorded it at 11/20 11:30 UTC" in text
+    assert "the figures use the written time" in text
 
 
 def test_a_strangers_state_block_changes_nothing(fake: FakeGitHub, template: str, tmp_path: Path) -> None:
@@ -223,7 +225,8 @@ def test_dropped_label_and_close_runs_are_attributed_from_the_events_api(
     assert fake.count("GET", r"/events$") == 1
     rows = whats(w)
     assert ("2026-11-20T09:20:00Z", "carol", "added label sev1") in rows
-    assert ("2026-11-20T09:30:00Z", "carol", "closed the issue") in rows
+    # Closed as completed is recorded as such (issue #14: it makes a resolution final).
+    assert ("2026-11-20T09:30:00Z", "carol", "closed the issue as completed") in rows
     # Nothing unexplained any more: the next run does not ask again.
     fake.reset_log()
     w.run({"action": "created", "issue": {"number": w.number}, "sender": {"login": "bob"}})

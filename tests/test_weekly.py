@@ -81,6 +81,10 @@ def base(blank: str, *, postmortem: bool = False) -> str:
     body = edits.set_role(body, "Communicator", "carol")
     body = edits.set_role(body, "Recorder", "dave")
     body = edits.attach_video(body, VIDEO)
+    # Issue #14: done needs the Record filled, not only the boxes ticked.
+    body = edits.fill_field(body, "Where is", "Payment client timeout set to 0")
+    body = edits.fill_field(body, "First aid", "Rolled back to the previous release")
+    body = edits.fill_field(body, "How many", "About 3,200 checkout attempts failed")
     return edits.set_postmortem(body, "2026-11-24 10:00") if postmortem else body
 
 
@@ -93,7 +97,9 @@ def meeting_notes(body: str) -> str:
 
 
 def tick_all(body: str) -> str:
-    return re.sub(r"^(\s*[-*+] )\[ \]", r"\1[x]", body, flags=re.M)
+    # A triage question answered "n" stays unticked: ticking it is a triage-conflict error (issue #14:
+    # an open error keeps the incident from being done).
+    return re.sub(r"^(\s*[-*+] )\[ \](?!.*: n\s*$)", r"\1[x]", body, flags=re.M)
 
 
 def done_body(blank: str) -> str:

@@ -252,7 +252,7 @@ def _unexplained_meta_change(issue: IssueData, comments: list[CommentData], bot_
     return (
         sorted(stored.get("labels", [])) != sorted(issue.labels)
         or sorted(stored.get("assignees", [])) != sorted(issue.assignees)
-        or stored.get("state") != issue.state
+        or str(stored.get("state", "")).split(":")[0] != issue.state  # "closed:completed" is a close
     )
 
 

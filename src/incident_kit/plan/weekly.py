@@ -16,7 +16,7 @@ import html
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from incident_kit.body.roles import handles
 from incident_kit.github.port import CommitData, IssueData
 from incident_kit.plan.bot_state import BotState
 from incident_kit.plan.followup import item_key, marker
+from incident_kit.rules.done import Gap, done_gaps, is_none_line
 from incident_kit.rules.evaluate import evaluate
 from incident_kit.settings.config import Config
 
@@ -245,6 +246,16 @@ class OpenItem:
     text: str
     line: int
     under: str = ""  # the innermost heading, when deeper than the section
+    private: bool = False  # about someone's psychological safety: counted, never listed in public
+
+
+# Boxes about how someone feels ("Let manager to know if you feel be broke psychological safety") are
+# between that person and their manager: a public reminder or digest says only that such boxes remain.
+_PRIVATE = re.compile(r"psycholog|心理的(安全|な安全)|安心して(話|発言)", re.I)
+
+
+def is_private(text: str) -> bool:
+    return bool(_PRIVATE.search(text))
 
 
 @dataclass(frozen=True)
@@ -270,8 +281,9 @@ class Assessment:
     owners: tuple[str, ...]
     age_days: int
     remind: bool  # something is left: a reminder is due (once a week)
-    done: bool  # every box that counts is done, every follow-up closed
+    done: bool  # every box that counts is done, every follow-up closed, and nothing in ``gaps``
     close: bool  # done, an incident-improvement issue, still open, and close-when-done is on
+    gaps: list[Gap] = field(default_factory=list)  # what besides boxes is missing (rules.done), with owners
 
     @property
     def number(self) -> int:
@@ -340,6 +352,7 @@ def assess(
         created_at=issue.created_at,
         now=now,
         fulfilled=fulfilled,
+        open_followups=tuple(f.number for f in known if f.state == "open"),
     )
     evaluation = evaluate(incident, context, config)
     sections = config.weekly.sections
@@ -355,7 +368,7 @@ def assess(
             continue  # its follow-up issue is closed: the change was made (or dropped) there
         top = item.path[0] if item.path else "(before any heading)"
         under = item.path[-1] if len(item.path) > 1 else ""
-        open_items.append(OpenItem(top, item.text, item.line, under))
+        open_items.append(OpenItem(top, item.text, item.line, under, is_private(item.text)))
     relevant = evaluation.phase is not Phase.NOT_INCIDENT
     new: list[NewFollowup] = []
     if relevant:
@@ -366,6 +379,8 @@ def assess(
                 or vague_phrase(a.text, config.vague_phrases, builtin=config.builtin_vague_phrases)
                 or item_key(a.text) in by_key
             ):
+                continue
+            if is_none_line(a.text):
                 continue
             if any(n.key == item_key(a.text) for n in new):
                 continue  # the same item written twice gets one issue
@@ -384,8 +399,16 @@ def assess(
     open_followups = [f for f in known if f.state == "open"]
     # An incident whose meeting left "good points" or a brainstorming empty is not done (issue #17).
     empty_notes = any(f.rule == "meeting-notes-empty" for f in findings)
-    done = bool(counted) and not open_items and not new and not open_followups and not empty_notes
-    remind = relevant and not done and bool(open_items or findings or open_followups)
+    # Done is more than ticks (rules.done): no error left, the Record filled, the postmortem's outcome
+    # written. Open follow-ups are already their own line of the reminder.
+    gaps = [
+        g
+        for g in done_gaps(incident, replace(context, open_followups=()), evaluation.findings, config.vague_phrases)
+        if not g.what.startswith("fix the ") or g.what[9:].split("`")[0] in _GAP_RULES
+    ]
+    gaps = gaps if relevant and incident.template_like else []
+    done = bool(counted) and not open_items and not new and not open_followups and not gaps and not empty_notes
+    remind = relevant and not done and bool(open_items or findings or open_followups or gaps)
     close = (
         done
         and relevant
@@ -407,7 +430,29 @@ def assess(
         remind=remind,
         done=done,
         close=close,
+        gaps=[replace(g, owner=_owner_handles(incident, g.owner)) for g in gaps],
     )
+
+
+# Error findings that keep an incident from being done (the "not-done" warnings only repeat the gaps).
+_GAP_RULES = (
+    "triage-conflict",
+    "triage-unanswered",
+    "roles-missing",
+    "role-count",
+    "video-missing",
+    "action-item-vague",
+    "postmortem-date",
+)
+
+
+def _owner_handles(incident: Incident, owner: str) -> str:
+    """ "Recorder" -> "Recorder (@dave)": the gap's owner by role and by name."""
+    role = {"Recorder": "recorder", "Communicator": "communicator"}.get(owner)
+    if role is None:
+        return owner
+    who = incident.role(role).handles
+    return f"{owner} ({' '.join('@' + h for h in who)})" if who else owner
 
 
 def _owners(
@@ -479,6 +524,8 @@ def render_reminder(a: Assessment, week: str, template: str = "") -> str:
     """The week's reminder: who, what is left box by box, the findings, the follow-ups."""
     boxes = len(a.open_items)
     parts = [f"{boxes} box{'es' if boxes != 1 else ''} left"] if boxes else []
+    if a.gaps:
+        parts.append(f"{len(a.gaps)} more thing{'s' if len(a.gaps) != 1 else ''} to finish")
     if a.open_followups:
         n = len(a.open_followups)
         parts.append(f"{n} follow-up issue{'s' if n != 1 else ''} open")
@@ -497,22 +544,35 @@ def render_reminder(a: Assessment, week: str, template: str = "") -> str:
     ]
     listed = 0
     current = None
-    for item in a.open_items:
+    public = [i for i in a.open_items if not i.private]
+    private = len(a.open_items) - len(public)
+    for item in public:
         if listed >= MAX_LISTED_ITEMS:
             break
         if item.section != current:
             current = item.section
-            count = sum(1 for i in a.open_items if i.section == current)
+            count = sum(1 for i in public if i.section == current)
             lines.append(f"**{quote(current, 80)}** ({count})")
         under = f" _({quote(item.under, 60)})_" if item.under and item.under != item.section else ""
         lines.append(f"- [ ] {quote(item.text)}{under} · line {item.line}")
         listed += 1
-    if boxes > listed:
-        lines.append(f"- …and {boxes - listed} more")
+    if len(public) > listed:
+        lines.append(f"- …and {len(public) - listed} more")
+    if private:
+        lines.append(
+            f"- {private} private item{'s' if private != 1 else ''} remain{'s' if private == 1 else ''} "
+            "(not listed here; the people concerned know which)"
+        )
     if a.open_items:
         lines.append("")
     if template:
         lines += [template, ""]
+    if a.gaps:
+        lines.append("**Not done yet** (besides the boxes)")
+        for g in a.gaps[:MAX_LISTED_ITEMS]:
+            where = f" (line {g.line})" if g.line else ""
+            lines.append(f"- {quote(g.what, 300)}{where}: {quote(g.owner, 120)}")
+        lines.append("")
     if a.findings:
         lines.append("**To fix**")
         icons = {Severity.ERROR: "❌", Severity.WARNING: "⚠️"}

@@ -39,6 +39,11 @@ class Gap:
     line: int | None = None
 
 
+def is_none_line(text: str) -> bool:
+    """An action-item line that says there are none ("No action items", "なし")."""
+    return bool(_NONE_LINE.match(text))
+
+
 def says_no_action_items(incident: Incident) -> bool:
     """The postmortem wrote an explicit "no action items" line under an action-items heading."""
     return any(i.section == "action-items" and _NONE_LINE.match(i.text) for i in incident.items)

@@ -25,7 +25,7 @@ from incident_kit.body.model import (
 )
 from incident_kit.body.roles import address_of
 from incident_kit.body.sections import REQUIRED
-from incident_kit.rules.done import done_gaps
+from incident_kit.rules.done import done_gaps, is_none_line
 from incident_kit.rules.phase import compute_phase
 from incident_kit.settings.config import Config
 
@@ -246,6 +246,8 @@ def timeline_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding
 
 def action_item_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
     for item in inc.action_items:
+        if is_none_line(item.text):
+            continue  # "No action items": the postmortem's explicit outcome, nothing to track
         phrase = vague_phrase(item.text, cfg.vague_phrases, builtin=cfg.builtin_vague_phrases)
         if phrase:
             yield _f(
