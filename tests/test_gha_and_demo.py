@@ -114,13 +114,14 @@ def test_demo_walks_an_incident_on_the_local_backend(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert res.returncode == 0, res.stderr
-    assert res.stdout.count("re-run wrote: nothing") == 8  # issue #17 added the postmortem's opening step
-    steps = sorted(tmp_path.glob("step-*.md"))
-    assert len(steps) == 8
+    # Issue #17 added the postmortem's opening step; issue #14 a resolution taken back and re-made.
+    assert res.stdout.count("re-run wrote: nothing") == 10
+    steps = sorted(tmp_path.glob("step-*.md"), key=lambda p: int(p.stem.split("-")[1]))
+    assert len(steps) == 10
     # The demo shows the call (its link from the first run, then its start and end) and the meeting's roles.
     call = "| Call | [Join the Slack call](https://app.slack.com/huddle/T0DEMO/C0INCIDENTS)"
     assert call in steps[0].read_text() and "started 11/20 09:01 UTC" in steps[1].read_text()
-    meeting = steps[6].read_text()
+    meeting = steps[8].read_text()
     assert "started 11/20 09:01 UTC · closed 11/20 10:25 UTC" in meeting
     assert "| Postmortem roles | Facilitator: @carol · Timekeeper: @carol (the Facilitator) · Writer: @dave" in meeting
     import icalendar
@@ -128,7 +129,11 @@ def test_demo_walks_an_incident_on_the_local_backend(tmp_path: Path) -> None:
     ics = next((tmp_path / "repo" / "files" / "main" / "incidents").rglob("postmortem.ics")).read_bytes()
     [event] = icalendar.Calendar.from_ical(ics).walk("VEVENT")
     assert "Roles: Facilitator: @carol; Timekeeper: @carol (the Facilitator)" in str(event["DESCRIPTION"])
-    first, roles, video, resolved = (steps[i].read_text() for i in (0, 2, 3, 5))
+    first, roles, video, resolved = (steps[i].read_text() for i in (0, 2, 3, 7))
+    # Issue #14: the demo resolves, takes the resolution back (labels follow the box) and re-makes it.
+    early, back = steps[5].read_text(), steps[6].read_text()
+    assert "Labels: incident-improvement" in early
+    assert "Labels: incident\n" in back.replace("  \n", "\n") and "- [ ] Announce resolving" in back
     assert "Labels: incident, needs-video" in first and "Incident status: reported" in first
     assert "Assignees: alice, bob" in roles
     assert "Labels: incident\n" in video.replace("  \n", "\n")

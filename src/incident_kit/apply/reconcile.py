@@ -67,6 +67,9 @@ class Event:
     # Whether an "edited" event changed the body: False when the payload names other changes only
     # (a title edit); real payloads also arrive with "changes": {}, which may be a body edit.
     body_edited: bool = True
+    # False for a one-off local run on a body (``incident-kit report``): nothing was observed over time,
+    # so nothing is recorded and the timeline shows only what the body says.
+    record: bool = True
 
 
 @dataclass
@@ -213,6 +216,7 @@ def _gather(
         and event.action in ("labeled", "unlabeled", "assigned", "unassigned", "closed", "reopened"),
         repository=repo.full_name,
         act=Act(event.sender, event.action if event.name == "issues" else "", event.label, event.body_edited),
+        record_events=event.record,
     )
     if _unexplained_meta_change(issue, comments, bot_login, snap.meta_event):
         # Labels, assignees or the state changed since the bot last looked, and this event does not

@@ -524,7 +524,7 @@ def _report(args: argparse.Namespace) -> int:
         repo = LocalRepository(workdir / "repo", full_name=args.repo, clock=lambda: created)
         author = "reporter"
         repo.set_permission(author, "admin")
-        number = repo.open_issue(args.title, body, author, labels=(config.labels.incident,))
+        number = repo.open_issue(args.title, body, author, labels=(config.labels.incident,), number=args.number)
         for c in comments:
             login = str((c.get("user") or {}).get("login") or "someone")
             repo.human_comment(
@@ -536,8 +536,11 @@ def _report(args: argparse.Namespace) -> int:
             config=config,
             bot_login=repo.bot_login,
             budget=Budget(limit=100),
-            event=Event("workflow_dispatch", "", author),
+            # Nothing was watched over time: record no events, so the report shows only what the body
+            # (and the comments) say, with no timeline invented from this run's clock.
+            event=Event("workflow_dispatch", "", author, record=False),
             part="report",
+            now=created,
         )
         if not outcome.pdf_path:
             return _fail("no report was rendered (the issue could not be read as an incident)")

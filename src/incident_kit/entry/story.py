@@ -83,7 +83,19 @@ STORY: tuple[Step, ...] = (
         lambda body: edits.attach_video(body, VIDEO_URL),
     ),
     Step("First aid done", "bob", "2026-11-20T09:45:00Z", _first_aid),
-    Step("Resolved and postmortem set", "carol", "2026-11-20T10:30:00Z", _resolve),
+    Step(
+        "Resolved too early: 'Announce resolving' ticked",
+        "carol",
+        "2026-11-20T10:10:00Z",
+        lambda body: edits.tick(body, "Announce resolving this incident"),
+    ),
+    Step(
+        "Resolution taken back: errors came back, the box is unticked",
+        "carol",
+        "2026-11-20T10:15:00Z",
+        lambda body: edits.untick(body, "Announce resolving this incident"),
+    ),
+    Step("Resolved again and postmortem set", "carol", "2026-11-20T10:30:00Z", _resolve),
     Step("Postmortem starts: Facilitator and Writer named", "carol", "2026-11-24T10:02:00Z", _meeting),
     Step("Notes and action items written at the postmortem", "dave", "2026-11-24T12:00:00Z", _action_items),
 )

@@ -90,9 +90,13 @@ class LocalRepository:
         return f"https://github.com/{self.full_name}/{kind}/{number}"
 
     # ------------------------------------------------------------------ seeding (the demo's people)
-    def open_issue(self, title: str, body: str, author: str, labels: tuple[str, ...] = ()) -> int:
+    def open_issue(
+        self, title: str, body: str, author: str, labels: tuple[str, ...] = (), number: int | None = None
+    ) -> int:
         data = self._load()
-        number = len(data["issues"]) + 1
+        if number is not None and str(number) in data["issues"]:
+            raise ValueError(f"issue #{number} already exists in the sandbox")
+        number = number if number is not None else len(data["issues"]) + 1
         now = format_iso(self._clock())
         data["issues"][str(number)] = {
             "number": number,
@@ -287,6 +291,14 @@ class LocalRepository:
         data = self._load()
         issue = self._issue_raw(data, number)
         issue.update(state="closed", state_reason=reason, closed_at=format_iso(self._clock()))
+        data["issues"][str(number)] = issue
+        self._save(data)
+
+    def reopen_issue(self, number: int) -> None:
+        """A person reopens the issue (the demo and tests act as people)."""
+        data = self._load()
+        issue = self._issue_raw(data, number)
+        issue.update(state="open", state_reason="reopened", closed_at=None)
         data["issues"][str(number)] = issue
         self._save(data)
 

@@ -78,6 +78,7 @@ class Snapshot:
     events: tuple[EventData, ...] = ()  # the issue's events, read only when a run was dropped
     repository: str = ""  # owner/name
     act: Act | None = None  # what the sender did (labeled, edited the body), for confirmation
+    record_events: bool = True  # False: a one-off local run; record nothing, show only the body's timeline
 
 
 def assign_candidates(incident: Incident, assignees: tuple[str, ...]) -> tuple[list[str], int]:
@@ -253,7 +254,7 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
         notes + list(x.notes),
         untrusted,
         extras.postmortem if extras else None,
-        timeline_view(incident, issue, timeline, config),
+        timeline_view(incident, issue, timeline, config, snap.record_events),
         conversation=conversation(
             incident,
             evaluation.phase,
@@ -312,6 +313,9 @@ def _record(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The bot's recorded timeline after this run, and the facts snapshot to store with it."""
     issue = snap.issue
+    if not snap.record_events:
+        closed_now = "closed:completed" if issue.state_reason == "completed" else issue.state
+        return [], facts(incident, frozenset(desired), tuple(issue.assignees), closed_now)
     # "closed:completed" is kept apart from other closes: completing the issue makes a resolution final.
     closed = "closed:completed" if issue.state == "closed" and issue.state_reason == "completed" else issue.state
     observed = facts(incident, issue.labels, issue.assignees, closed)
@@ -355,10 +359,14 @@ def _record(
     )
 
 
-def timeline_view(incident: Incident, issue: IssueData, entries: list[dict[str, Any]], config: Config) -> TimelineView:
-    merged: list[tuple[str, str, str]] = [
-        (issue.created_at.strftime("%Y-%m-%d %H:%M"), f"@{issue.author} opened the issue", "bot")
-    ]
+def timeline_view(
+    incident: Incident, issue: IssueData, entries: list[dict[str, Any]], config: Config, observed: bool = True
+) -> TimelineView:
+    """The merged timeline and the figures. ``observed`` False (a local report on a body): only what
+    the body says, no "opened" row invented from the run's own issue."""
+    merged: list[tuple[str, str, str]] = []
+    if observed:
+        merged.append((issue.created_at.strftime("%Y-%m-%d %H:%M"), f"@{issue.author} opened the issue", "bot"))
     for written in incident.timeline:
         if written.when is not None:
             merged.append((written.when.strftime("%Y-%m-%d %H:%M"), written.description, "person"))

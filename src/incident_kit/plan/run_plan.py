@@ -259,7 +259,7 @@ def _plan_report(
     people = human_comments(snap.comments, snap.bot_login)
     # The report's own "committed" entries stay out: they would make every report due again.
     entries = [e for e in plan.state.timeline if e.get("k") != "report"]
-    view = timeline_view(incident, issue, entries, config)
+    view = timeline_view(incident, issue, entries, config, snap.record_events)
     # The path template is part of the fingerprint, so a changed setting renders anew.
     fp = fingerprint(issue, labels, people, [view.rows, view.figures, config.report.path])
     previous = plan.stored.report

@@ -425,7 +425,7 @@ def assess(
         findings=findings,
         followups=known,
         new_followups=new,
-        owners=_owners(issue, incident, bool(open_items or findings), open_followups),
+        owners=_owners(issue, incident, bool(open_items or findings or gaps), open_followups),
         age_days=max(0, (now - issue.created_at).days),
         remind=remind,
         done=done,
