@@ -405,7 +405,11 @@ def _report_version(snap: Snapshot, config: Config, plan: Plan) -> str:
         return "final"
     if not phase.at_least(Phase.RESOLVED):
         return ""
-    return "final" if postmortem_finished(plan.evaluation.incident, config.vague_phrases) else "1"
+    return (
+        "final"
+        if postmortem_finished(plan.evaluation.incident, config.vague_phrases, config.builtin_vague_phrases)
+        else "1"
+    )
 
 
 def _setup_notes(config: Config, snap: Snapshot) -> list[str]:

@@ -403,7 +403,13 @@ def assess(
     # written. Open follow-ups are already their own line of the reminder.
     gaps = [
         g
-        for g in done_gaps(incident, replace(context, open_followups=()), evaluation.findings, config.vague_phrases)
+        for g in done_gaps(
+            incident,
+            replace(context, open_followups=()),
+            evaluation.findings,
+            config.vague_phrases,
+            config.builtin_vague_phrases,
+        )
         if not g.what.startswith("fix the ") or g.what[9:].split("`")[0] in _GAP_RULES
     ]
     gaps = gaps if relevant and incident.template_like else []

@@ -49,18 +49,26 @@ def says_no_action_items(incident: Incident) -> bool:
     return any(i.section == "action-items" and _NONE_LINE.match(i.text) for i in incident.items)
 
 
-def concrete_action_items(incident: Incident, phrases: tuple[str, ...]) -> int:
+def concrete_action_items(incident: Incident, phrases: tuple[str, ...], builtin: bool = True) -> int:
     """Action items that are a change (not a placeholder, not "be careful", not a "no action items" line)."""
-    return sum(1 for a in incident.action_items if not vague_phrase(a.text, phrases) and not _NONE_LINE.match(a.text))
+    return sum(
+        1
+        for a in incident.action_items
+        if not vague_phrase(a.text, phrases, builtin=builtin) and not _NONE_LINE.match(a.text)
+    )
 
 
-def postmortem_finished(incident: Incident, phrases: tuple[str, ...]) -> bool:
+def postmortem_finished(incident: Incident, phrases: tuple[str, ...], builtin: bool = True) -> bool:
     """The postmortem's outcome is written: a concrete action item, or an explicit "no action items"."""
-    return concrete_action_items(incident, phrases) > 0 or says_no_action_items(incident)
+    return concrete_action_items(incident, phrases, builtin) > 0 or says_no_action_items(incident)
 
 
 def done_gaps(
-    incident: Incident, context: IssueContext, findings: tuple[Finding, ...], phrases: tuple[str, ...]
+    incident: Incident,
+    context: IssueContext,
+    findings: tuple[Finding, ...],
+    phrases: tuple[str, ...],
+    builtin: bool = True,
 ) -> list[Gap]:
     """Everything besides the boxes that keeps the incident from being done."""
     gaps: list[Gap] = []
@@ -70,7 +78,7 @@ def done_gaps(
     for field in incident.record:
         if not field.filled:
             gaps.append(Gap(f"fill '{RECORD_NAMES.get(field.key, field.key)}' in the Record", "Recorder", field.line))
-    if not postmortem_finished(incident, phrases):
+    if not postmortem_finished(incident, phrases, builtin):
         gaps.append(
             Gap(
                 "write at least one concrete action item (a change to code, the template or the schedule), "

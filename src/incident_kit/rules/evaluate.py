@@ -436,7 +436,7 @@ def evaluate(inc: Incident, context: IssueContext, cfg: Config) -> Evaluation:
     findings += meeting_rules(inc, phase, cfg, context)
     if phase is Phase.DONE:
         # Every box is done; the work behind them must be too (README, "The weekly check").
-        gaps = done_gaps(inc, context, tuple(findings), cfg.vague_phrases)
+        gaps = done_gaps(inc, context, tuple(findings), cfg.vague_phrases, cfg.builtin_vague_phrases)
         if gaps:
             phase = Phase.IMPROVING
             findings = [f for rule in RULES for f in rule(inc, phase, cfg)]
