@@ -323,14 +323,15 @@ def needs_facts(issue: IssueData, incident: Incident, config: Config) -> bool:
 
 
 def facts_from_status(state: BotState, incident: Incident) -> frozenset[str]:
-    """The bot facts the status comment's state records: an invite for the date in the body, a report."""
-    out: set[str] = set()
+    """The deliveries the status comment's state records (issue #14: a committed file is not a sent one):
+    the invite for the date in the body e-mailed to someone, the final report sent to stakeholders."""
+    from incident_kit.plan.messages import delivered
+
+    out = set(delivered(state.sent, state.invite))
     invite = state.invite
     start = incident.postmortem.start
-    if invite is not None and not invite.cancelled and start is not None and invite.start == format_iso(start):
-        out.add("invite")
-    if state.report is not None and state.report.path:
-        out.add("report")
+    if invite is None or start is None or invite.start != format_iso(start):
+        out.discard("invite")  # e-mailed for another date: this one is not sent
     return frozenset(out)
 
 
