@@ -410,3 +410,24 @@ def test_local_report_honours_number_and_title_and_invents_no_timeline(tmp_path:
     assert "#7" in text and "#1 " not in text and "Checkout down" in text
     assert "not recorded" not in text and "over the 2 min time box" not in text
     assert "opened the issue" not in text
+
+
+def test_the_weekly_counts_a_delivered_invite_as_done() -> None:
+    from incident_kit.body.parse import parse_incident
+    from incident_kit.plan.bot_state import BotState as State
+    from incident_kit.plan.bot_state import InviteRecord, ReportRecord
+    from incident_kit.plan.weekly import facts_from_status
+
+    body = edits.set_postmortem(staff(declare(blank())), "2026-11-24 10:00")
+    incident = parse_incident(body, reference=T0)
+    invite = InviteRecord(seq=1, start="2026-11-24T10:00:00Z", cancelled=False, path="p.ics", url="u")
+    report = ReportRecord(fp="f", path="r.pdf", url="u")
+    committed = State(invite=invite, report=report)
+    assert facts_from_status(committed, incident) == frozenset()  # committed is "ready", not sent
+    mailed = {"email": {"invite:uid:1": {"t": "x", "to": ["@alice"]}, "report:1": {"t": "x", "to": ["ceo@x"]}}}
+    assert facts_from_status(State(invite=invite, report=report, sent=mailed), incident) == {"invite"}
+    final = {"slack": {"report:final": {"t": "x", "to": ["Slack"]}}, "email": mailed["email"]}
+    assert facts_from_status(State(invite=invite, report=report, sent=final), incident) == {"invite", "report"}
+    # An invite e-mailed for an older sequence (the meeting moved since) is not the one in the body.
+    moved = {"email": {"invite:uid:0": {"t": "x", "to": ["@alice"]}}}
+    assert facts_from_status(State(invite=invite, sent=moved), incident) == frozenset()

@@ -505,11 +505,13 @@ def test_boxes_the_bot_fulfilled_count_as_done_and_comments_are_read_once(
     weekly(fake, tmp_path / "1", MONDAY)
     assert fake.count("GET", rf"/issues/{n}/comments$") == 1
     reminder = bot_comments(fake, n)[0]["body"]
-    assert "3 boxes left" in reminder and "Invite all people" not in reminder
+    # Issue #14: the invite is committed but nobody was e-mailed, so its box is still left (a delivery
+    # on record counts: tests/test_truth.py::test_the_weekly_counts_a_delivered_invite_as_done).
+    assert "4 boxes left" in reminder and "Invite all people" in reminder
     fake.reset_log()
     weekly(fake, tmp_path / "2", MONDAY + timedelta(days=7))
     assert fake.count("GET", rf"/issues/{n}/comments$") == 0  # cached: the issue did not change
-    assert "Invite all people" not in bot_comments(fake, n)[-1]["body"]
+    assert "Invite all people" in bot_comments(fake, n)[-1]["body"]
 
 
 def test_digest_issue_is_opened_once_and_updated_in_place(fake: FakeGitHub, blank: str, tmp_path: Path) -> None:
