@@ -8,7 +8,9 @@ import pytest
 from helpers import VIDEO, check, line_of, rules
 
 from incident_kit.body import edits
-from incident_kit.body.model import Phase
+from incident_kit.body.model import IssueContext, Phase
+from incident_kit.plan.bot_state import BotState, FollowupNote
+from incident_kit.plan.status import StatusView, render_status
 from incident_kit.rules.evaluate import RULE_IDS
 from incident_kit.settings.config import Config, VideoSettings
 
@@ -324,3 +326,21 @@ def test_postmortem_roles_missing_and_meeting_notes_empty_after_the_meeting(temp
         body = edits.set_notes(body, topic, "an idea")
     done = check(body, labels=("incident",), now=datetime(2026, 11, 24, 12, 30, tzinfo=UTC))
     assert {"postmortem-roles-missing", "meeting-notes-empty"}.isdisjoint(rules(done))
+
+
+def test_a_done_incident_with_follow_ups_does_not_promise_it_is_finished(template: str) -> None:
+    # Every box is done, but the weekly check closes the incident only once its follow-up issues
+    # are closed (an event run does not look them up): the status says so instead of "finished".
+    pm = edits.set_postmortem(resolved(template), "2026-12-01 10:00")
+    body = edits.fill_field(pm, "How many", "About 3,200 checkout attempts failed")
+    body = edits.fill_field(body, "Where is", "Payment client timeout set to 0")
+    body = edits.fill_field(body, "First aid", "Rolled back to the previous release")
+    body = tick_all_but_no(edits.set_action_item(body, "Root problem", "Reject a zero timeout in the client #101"))
+    ev = check(body)
+    assert ev.phase is Phase.DONE
+    context = IssueContext()
+    without = render_status(StatusView("t", ev, context, Config(), BotState()))
+    assert "Every box is done" in without and "follow-up issues (" not in without
+    state = BotState(followups=(FollowupNote(31, "Reject a zero timeout"), FollowupNote(32)))
+    with_followups = render_status(StatusView("t", ev, context, Config(), state))
+    assert "The weekly check closes this issue once its follow-up issues (#31, #32) are closed." in with_followups

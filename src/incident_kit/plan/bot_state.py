@@ -293,7 +293,9 @@ def from_dict(raw: dict[str, Any]) -> BotState:
             f"the state was written by a newer incident-kit (format {version}); this version ({FORMAT}) reads "
             "the fields it knows and keeps the rest: upgrade incident-kit in the workflows"
         )
-    unknown = {k: v for k, v in raw.items() if k not in _KNOWN_3} if version > FORMAT else {}
+    # A newer version's fields are kept, and kept again after this version wrote the state back as
+    # format FORMAT: otherwise they would survive one write and vanish on the next.
+    unknown = {k: v for k, v in raw.items() if k not in _KNOWN_3} if version >= FORMAT else {}
 
     def typed(name: str, kind: type | tuple[type, ...]) -> Any:
         value = raw.get(name)

@@ -281,6 +281,12 @@ def _next(view: StatusView) -> list[str]:
     out = next_steps(view.evaluation, view.context, view.config)
     if view.conversation is not None:
         out += steps(view.conversation, view.evaluation.incident, view.evaluation.phase)
+    if view.evaluation.phase is Phase.DONE and view.state.followups:
+        # An event run does not look up the follow-up issues (that costs requests on every edit); the
+        # weekly check does, and closes the incident only once they are closed, so say that rather
+        # than promise the incident is finished.
+        numbers = ", ".join(f"#{n.number}" for n in view.state.followups)
+        out.append(f"The weekly check closes this issue once its follow-up issues ({numbers}) are closed.")
     return out
 
 
