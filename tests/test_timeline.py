@@ -231,3 +231,62 @@ def test_dropped_label_and_close_runs_are_attributed_from_the_events_api(
     fake.reset_log()
     w.run({"action": "created", "issue": {"number": w.number}, "sender": {"login": "bob"}})
     assert fake.count("GET", r"/events$") == 0
+
+
+def test_a_psychological_safety_box_is_never_recorded(fake: FakeGitHub, template: str, tmp_path: Path) -> None:
+    # The box is between a person and their manager (README): who ticked it, and when, must not
+    # appear in the public status comment, its state, or the report built from the recorded timeline.
+    w = opened(fake, tmp_path, None, template)
+    b = edits.answer(w.body, "50%", "y")
+    w.edit("alice", at(9, 3), b)
+    private = next(line for line in b.splitlines() if line.startswith("- [ ] Let the manager know"))
+    w.edit("dave", at(9, 40), b.replace(private, private.replace("- [ ]", "- [x]", 1)))
+    w.edit("dave", at(9, 41), b)  # and unticked again
+    b2 = edits.tick(b, "firstaid")
+    w.edit("bob", at(9, 45), b2)
+    state = json.dumps(w.state(), ensure_ascii=False)
+    assert "psycholog" not in state and "manager" not in state, state
+    timeline_part = w.status().split("Timeline", 1)[-1]
+    assert "psycholog" not in timeline_part and "ticked 'Let" not in timeline_part
+    assert ("2026-11-20T09:45:00Z", "bob", "finished first aid (every first-aid box ticked)") in whats(w)
+    assert not any(who == "dave" for _, who, _ in whats(w))
+
+
+def test_an_older_states_private_entry_is_dropped() -> None:
+    from incident_kit.plan.recorded_timeline import record
+
+    old = [
+        {
+            "t": "2026-11-20T09:40:00Z",
+            "who": "dave",
+            "what": "ticked 'Let manager to know if you feel be broke psycholog",
+            "k": "task",
+            "key": "x",
+        },
+        {"t": "2026-11-20T09:03:00Z", "who": "alice", "what": "decided: incident", "k": "decision", "key": "y"},
+    ]
+    snapshot = {
+        "tasks": {},
+        "triage": {},
+        "roles": {},
+        "record": {},
+        "video": False,
+        "first_aid_done": False,
+        "labels": [],
+        "assignees": [],
+        "state": "open",
+        "decision": "incident",
+    }
+    entries, _ = record(
+        old,
+        snapshot,
+        snapshot,
+        snapshot,
+        previous_body_facts=None,
+        sender=None,
+        meta_sender=None,
+        event_at=START,
+        now=START,
+        bot=BOT,
+    )
+    assert [e["what"] for e in entries] == ["decided: incident"]

@@ -14,6 +14,17 @@ from collections.abc import Iterable
 from incident_kit.body.model import Incident, IssueContext, ListItem
 from incident_kit.settings.config import Labels
 
+# Boxes about how someone feels ("Let manager to know if you feel be broke psychological safety") are
+# between that person and their manager: a public reminder, digest or recorded timeline never says who
+# ticked one or when; a reminder says only that such boxes remain.
+_PRIVATE = re.compile(r"psycholog|心理的(安全|な安全)|安心して(話|発言)", re.I)
+
+
+def is_private(text: str) -> bool:
+    """Whether a box is about someone's psychological safety (never recorded or named in public)."""
+    return bool(_PRIVATE.search(text))
+
+
 _NAMED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.I))
     for name, pattern in (

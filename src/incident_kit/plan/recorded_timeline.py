@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from incident_kit.basics.times import format_iso
-from incident_kit.body.checklist import item_name
+from incident_kit.body.checklist import is_private, item_name
 from incident_kit.body.model import Incident
 from incident_kit.body.triage import QUESTIONS
 from incident_kit.github.port import EventData
@@ -38,6 +38,10 @@ def facts(
     # A bounded number of boxes (the state must fit the status comment); changes to boxes past it
     # are not recorded, which the bot states in the README's limits.
     for item in incident.tasks[:MAX_TASKS]:
+        if is_private(item.text):
+            # Who ticked a box about their psychological safety, and when, is theirs and their
+            # manager's: it is not kept in the public status comment's state, so never recorded.
+            continue
         base = f"{item.section or '-'}:{item.text[:60]}"
         seen[base] = seen.get(base, 0) + 1
         tasks[f"{base}#{seen[base]}"] = item.checked
@@ -92,6 +96,8 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any], labels_of: dict[s
     for key, checked in a_tasks.items():
         if key in b_tasks and b_tasks[key] != checked:
             text = key.split(":", 1)[1].rsplit("#", 1)[0]
+            if is_private(text):  # (a snapshot stored before private boxes were left out)
+                continue
             out.append(Change("task", f"{key}={checked}", f"{'ticked' if checked else 'unticked'} '{text}'"))
     for key, answer in after["triage"].items():
         if before.get("triage", {}).get(key) != answer and answer != "unanswered":
@@ -165,7 +171,10 @@ def record(
     else changed since the stored snapshot is recorded with no author. ``extra`` are other
     facts the bot made this run (the invite, the report).
     """
-    entries: list[dict[str, Any]] = list(timeline)
+    # An entry about a private box recorded by an older version is dropped on the next run.
+    entries: list[dict[str, Any]] = [
+        e for e in timeline if not (e.get("k") == "task" and is_private(str(e.get("what", ""))))
+    ]
     new: list[dict[str, Any]] = []
     if stored is not None:
         body_changed = _body_part(stored) != _body_part(observed)

@@ -24,7 +24,7 @@ from incident_kit.basics import markers
 from incident_kit.basics.limits import BODY_MAX
 from incident_kit.basics.times import format_iso, parse_stored
 from incident_kit.body.action_items import vague_phrase
-from incident_kit.body.checklist import is_done, item_name
+from incident_kit.body.checklist import is_done, is_private, item_name
 from incident_kit.body.model import Finding, Incident, IssueContext, ListItem, Phase, Severity
 from incident_kit.body.parse import parse_incident
 from incident_kit.body.roles import handles
@@ -247,15 +247,6 @@ class OpenItem:
     line: int
     under: str = ""  # the innermost heading, when deeper than the section
     private: bool = False  # about someone's psychological safety: counted, never listed in public
-
-
-# Boxes about how someone feels ("Let manager to know if you feel be broke psychological safety") are
-# between that person and their manager: a public reminder or digest says only that such boxes remain.
-_PRIVATE = re.compile(r"psycholog|心理的(安全|な安全)|安心して(話|発言)", re.I)
-
-
-def is_private(text: str) -> bool:
-    return bool(_PRIVATE.search(text))
 
 
 @dataclass(frozen=True)
