@@ -16,11 +16,24 @@ repository, shared by every workflow, and the weekly job's writes are capped by 
 GitHub, content-creating writes beyond 75 in a minute wait for a slot (its secondary limit is
 80 a minute), which adds up to about a minute per 75 writes past the first 75, never requests.
 Run: ``.venv/bin/python bench/bench_weekly.py``.
+
+Each run also prints how many bodies it parsed (issue #16: an unchanged body is read from the
+state file's cached reading, not parsed again) and the state file's size (it must stay under the
+1 MB the contents API serves with content).
+
+``--compare SRC [--size N] [--repeat K]`` runs the N-issue scan (default 5,000) in child processes,
+this checkout's ``src`` and another's (PYTHONPATH=SRC, e.g. ``git archive main src`` unpacked)
+interleaved K times (default 3), and prints the medians and the ratio of the steady scans
+(issue #16's target: at most 0.2x of today's time, the same request count).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -55,11 +68,20 @@ def bodies() -> tuple[str, str]:
     text = edits.set_role(text, "Communicator", "carol")
     text = edits.set_role(text, "Recorder", "dave")
     text = edits.attach_video(text, "https://github.com/user-attachments/assets/5c525197-0d54-4163-bfe6-54fc656dd1fe")
+    # Done is more than ticks (issues #14, #17): the Record filled and the meeting's notes written.
+    text = edits.fill_field(text, "Where is", "Payment client timeout set to 0")
+    text = edits.fill_field(text, "First aid", "Rolled back to the previous release")
+    text = edits.fill_field(text, "How many", "About 3,200 checkout attempts failed")
     text = edits.set_postmortem(text, "2026-11-24 10:00")
+    text = edits.set_notes(text, "good point", "The rollback took 4 minutes")
+    text = edits.set_notes(text, "Root problem", "Nothing rejects a zero timeout")
+    text = edits.set_notes(text, "Workflow problem", "Config changes skip review")
+    text = edits.set_notes(text, "Incident mode", "Nobody knew where the rollback job was")
     text = edits.set_action_item(text, "Root problem", "Reject a zero timeout in the client config #101")
     text = edits.set_action_item(text, "Workflow problem", "Add a config lint step to CI #102")
     text = edits.set_action_item(text, "Incident mode", "Add a rollback job to the deploy workflow #103")
-    done = re.sub(r"^(\s*[-*+] )\[ \]", r"\1[x]", text, flags=re.M)
+    # A triage question answered "n" stays unticked (ticking it is a triage-conflict error).
+    done = re.sub(r"^(\s*[-*+] )\[ \](?!.*: n\s*$)", r"\1[x]", text, flags=re.M)
     return done, edits.untick(done, "Update incident issue template.")
 
 
@@ -92,15 +114,25 @@ def one_size(n: int) -> dict[str, float]:
             out[f"{name}_writes"] = writes
             out[f"{name}_free"] = free
             out[f"{name}_reminders"] = len(report.reminders)
+            out[f"{name}_parsed"] = float(getattr(report, "parsed", -1))  # -1: code from before it was counted
+            state = fake.file(REPO, Config().weekly.state_path)
+            out[f"{name}_state_kb"] = len(state or b"") / 1000
         return out
 
 
 def main() -> None:
+    if "--child" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--child") + 1])
+        print(json.dumps({"src": str(Path(sys.modules[scan.__module__].__file__ or "")), **one_size(n)}))
+        return
+    if "--compare" in sys.argv:
+        compare(sys.argv[sys.argv.index("--compare") + 1])
+        return
     print(bytecode_state.state())
     print(f"weekly scan against the loopback fake (PyGithub {_pygithub()}), incident issues per repository:")
     print(
         f"{'issues':>7} | {'run':<6} | {'reads':>5} | {'writes':>6} | {'reads/issue':>11} | "
-        f"{'requests/issue':>14} | {'wall s':>6} | {'ms/issue':>8}"
+        f"{'requests/issue':>14} | {'wall s':>6} | {'ms/issue':>8} | {'parsed':>6} | {'state kB':>8}"
     )
     rows = {}
     for n in SIZES:
@@ -109,10 +141,12 @@ def main() -> None:
             reads, writes, secs = r[f"{name}_reads"], r[f"{name}_writes"], r[f"{name}_s"]
             print(
                 f"{n:>7} | {name:<6} | {reads:>5.0f} | {writes:>6.0f} | {reads / n:>11.4f} | "
-                f"{(reads + writes) / n:>14.4f} | {secs:>6.2f} | {secs / n * 1000:>8.2f}"
+                f"{(reads + writes) / n:>14.4f} | {secs:>6.2f} | {secs / n * 1000:>8.2f} | "
+                f"{r[f'{name}_parsed']:>6.0f} | {r[f'{name}_state_kb']:>8.0f}"
             )
     print("(reads exclude the 2 GET /rate_limit per run, which cost no quota; 'first' writes are the")
-    print(" week's reminders, one per issue with a box left, plus the state file; 'again' is the same week)")
+    print(" week's reminders, one per issue with a box left, plus the state file; 'again' is the same week;")
+    print(" 'parsed' counts the bodies parsed, the others' readings came from the state file)")
     big = rows[SIZES[-1]]
     steady = big["again_reads"]
     worst = big["first_reads"] + MAX_WRITES
@@ -124,6 +158,45 @@ def main() -> None:
     print(
         f"{verdict} GITHUB_TOKEN's {HOURLY:,} requests an hour ({worst / HOURLY:.0%}), leaving the rest to the events."
     )
+
+
+def child(n: int, src: str) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": src}
+    res = subprocess.run(
+        [sys.executable, __file__, "--child", str(n)], env=env, capture_output=True, text=True, check=True, timeout=1800
+    )
+    out: dict[str, float] = json.loads(res.stdout.strip().splitlines()[-1])
+    if not str(out.pop("src")).startswith(str(Path(src).resolve())):
+        raise SystemExit(f"the child did not run the code under {src}")
+    return out
+
+
+def compare(other: str) -> None:
+    n = int(sys.argv[sys.argv.index("--size") + 1]) if "--size" in sys.argv else SIZES[-1]
+    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 3
+    print(bytecode_state.state())
+    mine_src = str(ROOT / "src")
+    runs: dict[str, list[dict[str, float]]] = {"this": [], "other": []}
+    for _ in range(repeat):  # interleaved: the machine's load falls on both alike
+        runs["other"].append(child(n, other))
+        runs["this"].append(child(n, mine_src))
+    med = statistics.median
+    print(f"weekly scan of {n:,} issues, median of {repeat} interleaved runs per checkout (seconds in process):")
+    print(f"{'checkout':<40} | {'first s':>7} | {'again s':>7} | {'requests first/again':>20} | {'parsed again':>12}")
+    for name, src in (("other", other), ("this", mine_src)):
+        rs = runs[name]
+        first = med(r["first_s"] for r in rs)
+        again = med(r["again_s"] for r in rs)
+        req = f"{rs[0]['first_reads'] + rs[0]['first_writes']:.0f}/{rs[0]['again_reads'] + rs[0]['again_writes']:.0f}"
+        print(f"{src[-40:]:<40} | {first:>7.2f} | {again:>7.2f} | {req:>20} | {rs[0]['again_parsed']:>12.0f}")
+    ratio = med(r["again_s"] for r in runs["this"]) / med(r["again_s"] for r in runs["other"])
+    same = all(
+        (a[f"{k}_reads"], a[f"{k}_writes"]) == (b[f"{k}_reads"], b[f"{k}_writes"])
+        for a, b in zip(runs["this"], runs["other"], strict=True)
+        for k in ("first", "again")
+    )
+    print(f"steady scan, this / other: {ratio:.2f}x (target: <= 0.2x); same request counts: {same}")
+    print(f"state file after the scan: {runs['this'][0]['again_state_kb']:.0f} kB (must stay under 1,000 kB)")
 
 
 def _pygithub() -> str:

@@ -4,10 +4,14 @@ One run: log the rate limit (``GET /rate_limit`` is free), read the scan's state
 file, list every open issue labeled ``incident`` or ``incident-improvement`` and
 every one closed since the last complete scan (pages of 100, bodies included, no
 GET per issue), then work through them in number order from where the last
-capped run stopped. Comments are read only for an issue whose answer depends on
-the status comment (a box the bot fulfils, an item about to get a follow-up, an
-author without triage access), and those facts are cached in the state while the
-issue does not change. Writes (follow-up issues, recording them in the status
+capped run stopped. A body is parsed only when it changed since the last run:
+each issue's reading is cached in the state file under a digest of its body,
+labels and state and the settings (``plan.weekly.Summary``), and the parts that
+depend on the day and on follow-up states are worked out from it every run.
+Comments are read only for an issue whose answer depends on the status comment
+(a box the bot fulfils, an item about to get a follow-up, an author without
+triage access), and those facts are cached in the state while the issue does
+not change. Writes (follow-up issues, recording them in the status
 comment, one reminder per issue per ISO week, closing done improvements, the
 digest issue) each ask the budget first; one write is kept back so the state file
 (``weekly.state-path``, committed with compare-and-swap, at most once per run)
@@ -52,21 +56,28 @@ from incident_kit.plan.weekly import (
     Assessment,
     Facts,
     FollowupRecord,
+    Summary,
     WeeklyState,
     add_to_trend,
-    assess,
+    assess_summary,
+    decode_summary,
+    encode_summary,
     facts_from_status,
     followup_body,
     followup_title,
     iso_week,
     load_state,
     needs_facts,
+    open_followup_numbers,
     read_incident,
+    reading_fingerprint,
     render_digest,
     render_done,
     render_reminder,
     rotation,
     same_week_no_news,
+    summarize,
+    summary_key,
     template_line,
     update_template_open,
     weekday,
@@ -84,6 +95,7 @@ class ScanReport:
     budget: Budget
     state_budget: Budget
     scanned: int = 0
+    parsed: int = 0  # bodies read this run; the other issues' readings came from the state file
     reminders: list[int] = field(default_factory=list)
     followups: list[tuple[int, int]] = field(default_factory=list)  # (incident, follow-up issue)
     closed: list[int] = field(default_factory=list)
@@ -199,6 +211,7 @@ def scan(
         if number not in assessments:
             assessments[number] = run.assess(issue, fetch=False)
     report.complete = report.stopped_at is None and not report.quiet
+    report.parsed = run.reparsed
     state.trend = add_to_trend(state.trend, assessments.values(), now, tz)
     if report.stopped_at is not None:
         state.cursor = report.stopped_at
@@ -253,6 +266,10 @@ class _Run:
         self.status: dict[int, BotState] = {}
         self.assignable: dict[str, bool] = {}
         self.parsed: dict[int, tuple[str, Incident]] = {}
+        self.fingerprint = reading_fingerprint(config)
+        self.keys: dict[int, tuple[str, str]] = {}  # number -> (body, key): hashed once per run
+        self.reparsed = 0  # bodies parsed this run (the rest came from the state file)
+        self.decoded: dict[int, tuple[object, str, Summary | None]] = {}
 
     # ------------------------------------------------------------ reading
     def list_issues(self, since: datetime | None) -> dict[int, IssueData]:
@@ -321,28 +338,57 @@ class _Run:
         cached = self.parsed.get(issue.number)
         if cached is None or cached[0] != issue.body:
             cached = self.parsed[issue.number] = (issue.body, read_incident(issue, self.config))
+            self.reparsed += 1
         return cached[1]
 
     def facts(self, issue: IssueData, fetch: bool) -> frozenset[str]:
-        incident = self.incident(issue)
         cached = self.state.facts.get(issue.number)
         fresh = cached is not None and issue.updated_at is not None and issue.updated_at <= cached.at + FACTS_SLACK
         if cached is not None and fresh:
             return cached.fulfilled
-        if not fetch or not needs_facts(issue, incident, self.config):
+        if not fetch or not self.needs_facts(issue):
             return frozenset()
-        fulfilled = facts_from_status(self.status_state(issue.number), incident)
+        fulfilled = facts_from_status(self.status_state(issue.number), self.incident(issue))
         self.state.facts[issue.number] = Facts(issue.updated_at or self.now, fulfilled)
         return fulfilled
 
+    def key(self, issue: IssueData) -> str:
+        known = self.keys.get(issue.number)
+        if known is None or known[0] is not issue.body:
+            known = self.keys[issue.number] = (issue.body, summary_key(issue, self.fingerprint))
+        return known[1]
+
+    def cached(self, issue: IssueData) -> Summary | None:
+        row, key = self.state.summaries.get(issue.number), self.key(issue)
+        hit = self.decoded.get(issue.number)
+        if hit is None or hit[0] is not row or hit[1] != key:  # decoded once (assess runs up to 3 times)
+            hit = self.decoded[issue.number] = (row, key, decode_summary(row, key))
+        return hit[2]
+
+    def needs_facts(self, issue: IssueData) -> bool:
+        cached = self.cached(issue)
+        return cached.needs_facts if cached is not None else needs_facts(issue, self.incident(issue), self.config)
+
+    def summary(self, issue: IssueData, fulfilled: frozenset[str], followups: list[FollowupRecord]) -> Summary:
+        """The issue's reading: from the state file while the issue is unchanged, else parsed (and cached)."""
+        summary = self.cached(issue)
+        open_now = open_followup_numbers(followups)
+        if summary is None or not summary.holds(self.now, fulfilled, open_now):
+            summary = summarize(
+                issue, self.incident(issue), self.config, self.now, fulfilled=fulfilled, open_followups=open_now
+            )
+            row = encode_summary(self.key(issue), summary)
+            if row is not None:
+                self.state.summaries[issue.number] = row
+            else:
+                self.state.summaries.pop(issue.number, None)
+        return summary
+
     def assess(self, issue: IssueData, fetch: bool = True) -> Assessment:
-        return assess(
-            issue,
-            self.incident(issue),
-            self.config,
-            self.now,
-            fulfilled=self.facts(issue, fetch),
-            followups=self.state.followups_of(issue.number),
+        fulfilled = self.facts(issue, fetch)
+        followups = self.state.followups_of(issue.number)
+        return assess_summary(
+            issue, self.summary(issue, fulfilled, followups), self.config, self.now, followups=followups
         )
 
     def trusted(self, issue: IssueData) -> bool:
@@ -510,6 +556,7 @@ def _prune(state: WeeklyState, scanned: set[int]) -> None:
     """After a complete scan, forget issues that are no longer followed (the file stays small)."""
     state.reminded = {n: w for n, w in state.reminded.items() if n in scanned}
     state.facts = {n: f for n, f in state.facts.items() if n in scanned}
+    state.summaries = {n: line for n, line in state.summaries.items() if n in scanned}
     state.followups = {
         n: f for n, f in state.followups.items() if f.incident in scanned or (f.state == "open" and f.seen)
     }

@@ -2,24 +2,27 @@
 
 This module owns the weekly scan's state document (the one JSON file the shell
 commits: last successful scan, resume cursor, the ISO week each issue was last
-reminded, the follow-up issues it opened, cached bot facts, the monthly trend),
-the per-issue assessment (unticked boxes per section, open findings, follow-ups to
-open, whether the issue is done) and every text the check writes: the reminder,
-a follow-up issue's title and body, the done note and the digest. Nothing here
+reminded, the follow-up issues it opened, cached bot facts, each issue's reading
+of its body while the body does not change, the monthly trend), the per-issue
+assessment (unticked boxes per section, open findings, follow-ups to open,
+whether the issue is done) and every text the check writes: the reminder, a
+follow-up issue's title and body, the done note and the digest. Nothing here
 does I/O; ``weekly_scan`` reads GitHub, calls these, and applies what they say
 within the write budget.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from incident_kit import __version__
 from incident_kit.basics import markers
 from incident_kit.basics.limits import BODY_MAX
 from incident_kit.basics.times import format_iso, parse_stored
@@ -36,6 +39,11 @@ from incident_kit.rules.evaluate import evaluate
 from incident_kit.settings.config import Config
 
 STATE_VERSION = 1
+# Bump when reading a body (parser, rules, what a Summary holds) changes: every cached reading is
+# then read again. The package version is part of the fingerprint too, for releases that forget.
+SUMMARY_VERSION = 1
+# GitHub's contents API returns files over 1 MB without their content; the state file stays below.
+STATE_MAX = 900_000
 # The findings a reminder repeats: what blocks the process, not style (timeline format and such).
 WEEKLY_RULES = (
     "roles-missing",
@@ -115,6 +123,9 @@ class WeeklyState:
     reminded: dict[int, str] = field(default_factory=dict)  # issue -> ISO week of its last reminder
     followups: dict[int, FollowupRecord] = field(default_factory=dict)  # by follow-up number
     facts: dict[int, Facts] = field(default_factory=dict)
+    # issue -> its Summary as a row (see encode_summary), decoded only when the issue is looked at;
+    # written one line per issue.
+    summaries: dict[int, list[Any]] = field(default_factory=dict)
     digest: int | None = None  # the rolling digest issue
     trend: dict[str, list[int]] = field(default_factory=dict)  # "YYYY-MM" -> incident numbers opened then
 
@@ -145,12 +156,43 @@ class WeeklyState:
                 str(n): {"at": format_iso(x.at), "f": sorted(x.fulfilled), "c": x.confirmed_by}
                 for n, x in sorted(self.facts.items())
             },
+            "summaries": {str(n): row for n, row in sorted(self.summaries.items())},
             "digest": self.digest,
             "trend": {month: sorted(set(numbers)) for month, numbers in sorted(self.trend.items())},
         }
 
     def dump(self) -> bytes:
-        return (json.dumps(self.to_json(), indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        data = self.to_json()
+        encoded = _encode(data)
+        rows = data["summaries"]
+        while len(encoded) > STATE_MAX and rows:
+            # The contents API returns a file over 1 MB without its content: drop the biggest
+            # cached readings (a cache only: those issues are read again) until the file fits.
+            excess = len(encoded) - STATE_MAX
+            sizes = {n: len(_compact(row).encode("utf-8")) for n, row in rows.items()}
+            for number in sorted(rows, key=lambda n: (-sizes[n], n)):
+                if excess <= 0:
+                    break
+                del rows[number]
+                excess -= sizes[number] + len(number) + 7
+            encoded = _encode(data)
+        return encoded
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode(data: dict[str, Any]) -> bytes:
+    """The document indented, but each cached reading on one line (the file stays small, and a
+    commit's diff shows one line per issue whose reading changed)."""
+    rows = data["summaries"]
+    text = json.dumps({**data, "summaries": {}}, indent=1, sort_keys=True, ensure_ascii=False)
+    if rows:
+        # Inside a JSON string every quote is escaped, so only the key itself matches here.
+        lines = ",\n".join(f"  {json.dumps(n)}: {_compact(rows[n])}" for n in sorted(rows))
+        text = text.replace('"summaries": {}', '"summaries": {\n' + lines + "\n }", 1)
+    return (text + "\n").encode("utf-8")
 
 
 # An issue number as the state file writes it. Not str.isdigit(): "²" and "①" pass that and then
@@ -198,13 +240,19 @@ def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
         state.facts[int(number)] = Facts(
             at, frozenset(str(x) for x in fulfilled), confirmed if isinstance(confirmed, str) else None
         )
+    for number, row in _dict(raw.get("summaries")).items():
+        if _NUMBER.fullmatch(str(number)) and isinstance(row, list):
+            state.summaries[int(number)] = row  # checked when decoded: a bad row means a re-read
     digest = raw.get("digest")
     state.digest = digest if isinstance(digest, int) and not isinstance(digest, bool) else None
     for month, numbers in _dict(raw.get("trend")).items():
         if re.fullmatch(r"[0-9]{4}-[0-9]{2}", str(month)) and isinstance(numbers, list):
             state.trend[str(month)] = [n for n in numbers if isinstance(n, int)]
     odd = [
-        str(k) for part in ("reminded", "followups", "facts") for k in _dict(raw.get(part)) if not _NUMBER.fullmatch(k)
+        str(k)
+        for part in ("reminded", "followups", "facts", "summaries")
+        for k in _dict(raw.get(part))
+        if not _NUMBER.fullmatch(k)
     ]
     if odd:
         return state, f"the weekly state file has {len(odd)} entries without an issue number ({odd[0]!r}); ignored them"
@@ -263,7 +311,7 @@ class NewFollowup:
 @dataclass
 class Assessment:
     issue: IssueData
-    incident: Incident
+    summary: Summary  # what the body says (all the digest needs of it)
     phase: Phase
     open_items: list[OpenItem]
     findings: list[Finding]
@@ -326,6 +374,339 @@ def facts_from_status(state: BotState, incident: Incident) -> frozenset[str]:
     return frozenset(out)
 
 
+@dataclass(frozen=True)
+class BoxLeft:
+    """A box that counts and is not done, and the follow-up key of its action item (if it is one)."""
+
+    item: OpenItem
+    key: str | None
+
+
+@dataclass(frozen=True)
+class ActionLeft:
+    """An action item not ticked: what follow-ups and findings need of it."""
+
+    line: int
+    text: str
+    linked: bool
+    vague: bool
+    topic: str
+
+    @property
+    def key(self) -> str:
+        return item_key(self.text)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the weekly check needs of one issue's body: everything :func:`assess_summary` and the
+    digest use, so an unchanged issue is not parsed again (cached in the state file, see
+    :func:`encode_summary`).
+
+    Besides the body, labels and state (the cache key), the rules see three things that change
+    without an edit: the bot facts, the follow-up issues still open (rules.done turns a ticked-off
+    incident back to improving while one is open) and ``now``, only as which side of the
+    postmortem's start and end it is on (rules.phase, the meeting-notes rule). A reading holds while
+    all three are as it was read with (:meth:`holds`). The follow-up states and the age are applied
+    on top each run; the template-change lookup is made each run (apply.weekly_run)."""
+
+    phase: Phase
+    template_like: bool
+    counted: int  # boxes that count under weekly.sections
+    boxes: tuple[BoxLeft, ...]
+    actions: tuple[ActionLeft, ...]  # the unticked action items, in body order
+    findings: tuple[Finding, ...]  # WEEKLY_RULES findings of a template-like incident, ticked items left out
+    gaps: tuple[Gap, ...]  # what besides boxes keeps it from done (rules.done), owners with their handles
+    roles: tuple[str, ...]  # every role's handles, in order
+    template_lines: tuple[int, ...]  # lines of the "Update incident issue template" boxes
+    first_aid: tuple[datetime, datetime] | None  # (start, first aid done) when the timeline says both
+    turns: tuple[datetime, ...]  # the postmortem's start and end: where ``now`` changes what the rules say
+    passed: tuple[bool, ...]  # now >= each of ``turns`` when read
+    fulfilled: frozenset[str]
+    open_followups: tuple[int, ...]  # the open follow-up issues it was read with
+    needs_facts: bool
+
+    def holds(self, now: datetime, fulfilled: frozenset[str], open_followups: tuple[int, ...]) -> bool:
+        """Whether this reading is still what :func:`summarize` would say at ``now`` with these facts
+        and follow-ups."""
+        return (
+            fulfilled == self.fulfilled
+            and open_followups == self.open_followups
+            and tuple(now >= t for t in self.turns) == self.passed
+        )
+
+
+def summarize(
+    issue: IssueData,
+    incident: Incident,
+    config: Config,
+    now: datetime,
+    *,
+    fulfilled: frozenset[str] = frozenset(),
+    open_followups: tuple[int, ...] = (),
+) -> Summary:
+    """Read what the weekly check needs from a parsed body (the expensive part, done once per change)."""
+    from incident_kit.plan.figures import moments
+
+    context = IssueContext(
+        labels=frozenset(issue.labels),
+        state=issue.state,
+        state_reason=issue.state_reason,
+        created_at=issue.created_at,
+        now=now,
+        fulfilled=fulfilled,
+        open_followups=open_followups,
+    )
+    evaluation = evaluate(incident, context, config)
+    relevant = evaluation.phase is not Phase.NOT_INCIDENT
+    actions = {a.line: a for a in incident.action_items}
+    counted = [t for t in incident.tasks if counts(t, config.weekly.sections)]
+    boxes: list[BoxLeft] = []
+    for item in counted:
+        if is_done(item, incident, context, config.labels):
+            continue
+        action = actions.get(item.line)
+        top = item.path[0] if item.path else "(before any heading)"
+        under = item.path[-1] if len(item.path) > 1 else ""
+        boxes.append(
+            BoxLeft(
+                OpenItem(top, item.text, item.line, under, is_private(item.text)),
+                item_key(action.text) if action else None,
+            )
+        )
+    done_actions = {a.line for a in incident.action_items if a.checked}
+    findings = tuple(
+        f
+        for f in evaluation.findings
+        if incident.template_like and relevant and f.rule in WEEKLY_RULES and f.line not in done_actions
+    )
+    left = tuple(
+        ActionLeft(
+            a.line,
+            a.text,
+            bool(a.links),
+            bool(vague_phrase(a.text, config.vague_phrases, builtin=config.builtin_vague_phrases)),
+            a.topic,
+        )
+        for a in incident.action_items
+        if not a.checked
+    )
+    # Done is more than ticks (rules.done): no error left, the Record filled, the postmortem's outcome
+    # written. Open follow-ups are already their own line of the reminder.
+    gaps = (
+        [
+            replace(g, owner=_owner_handles(incident, g.owner))
+            for g in done_gaps(
+                incident,
+                replace(context, open_followups=()),
+                evaluation.findings,
+                config.vague_phrases,
+                config.builtin_vague_phrases,
+            )
+            if not g.what.startswith("fix the ") or g.what[9:].split("`")[0] in _GAP_RULES
+        ]
+        if relevant and incident.template_like
+        else []
+    )
+    m = moments(incident, issue.created_at, [], config.labels.improvement)
+    pm = incident.postmortem
+    turns = () if pm.start is None else (pm.start, pm.start + timedelta(minutes=pm.duration_minutes))
+    return Summary(
+        phase=evaluation.phase,
+        template_like=incident.template_like,
+        counted=len(counted),
+        boxes=tuple(boxes),
+        actions=left,
+        findings=findings,
+        gaps=tuple(gaps),
+        roles=tuple(h for r in incident.roles for h in r.handles),
+        template_lines=tuple(t.line for t in incident.tasks if item_name(t) == "update-template"),
+        first_aid=(m.start, m.first_aid_done) if m.first_aid_done is not None and m.first_aid_done >= m.start else None,
+        turns=turns,
+        passed=tuple(now >= t for t in turns),
+        fulfilled=fulfilled,
+        open_followups=open_followups,
+        needs_facts=needs_facts(issue, incident, config),
+    )
+
+
+# ---------------------------------------------------------------- the cached reading
+#
+# One row per issue: [key, phase, template_like, counted, boxes, actions, findings, gaps, roles,
+# template_lines, first_aid, turns, passed, fulfilled, open_followups, needs_facts]. Plain JSON
+# (anyone with write access can edit the file): a line that does not decode exactly is read again
+# from the body, never trusted.
+
+
+def reading_fingerprint(config: Config) -> str:
+    """What else a reading depends on: the settings (any change reads every issue again, the safe
+    side), the package and the cache format's versions."""
+    return hashlib.sha256(f"{SUMMARY_VERSION}|{__version__}|{config!r}".encode()).hexdigest()[:16]
+
+
+def summary_key(issue: IssueData, fingerprint: str) -> str:
+    """The cache key of an issue's reading: a digest of everything of the issue it depends on.
+
+    Not ``updated_at`` alone: that moves on every comment (the check's own reminders too), so
+    keying on it would read a reminded issue again every week; and it has whole seconds, so an
+    edit in the second the scan listed the issue would go unseen. Hashing the body is cheap next
+    to parsing it."""
+    h = hashlib.blake2b(digest_size=8)
+    for part in (
+        fingerprint,
+        issue.created_at.isoformat(),
+        issue.state,
+        issue.state_reason or "",
+        *sorted(issue.labels),
+    ):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    h.update(issue.body.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+class _Inexact(ValueError):
+    """A time the state file's form (whole seconds, 1970-9998) would not give back exactly."""
+
+
+def encode_summary(key: str, s: Summary) -> list[Any] | None:
+    """The row the state file keeps; None when it could not give the reading back exactly (a time
+    with fractions of a second or outside 1970-9998): that issue is then parsed every run."""
+
+    def when(moment: datetime | None) -> str | None:
+        if moment is None:
+            return None
+        try:
+            text = format_iso(moment)
+        except (OverflowError, ValueError):  # year 1 or 9999 moved out of range by its offset
+            raise _Inexact(str(moment)) from None
+        if parse_stored(text) != moment:
+            raise _Inexact(text)
+        return text
+
+    try:
+        return _row(key, s, when)
+    except _Inexact:
+        return None
+
+
+def _row(key: str, s: Summary, when: Callable[[datetime | None], str | None]) -> list[Any]:
+    return [
+        key,
+        s.phase.value,
+        s.template_like,
+        s.counted,
+        [[b.item.section, b.item.text, b.item.line, b.item.under, b.item.private, b.key] for b in s.boxes],
+        [[a.line, a.text, a.linked, a.vague, a.topic] for a in s.actions],
+        [[f.rule, f.severity.value, f.message, f.line] for f in s.findings],
+        [[g.what, g.owner, g.line] for g in s.gaps],
+        list(s.roles),
+        list(s.template_lines),
+        [when(t) for t in s.first_aid] if s.first_aid else None,
+        [when(t) for t in s.turns],
+        list(s.passed),
+        sorted(s.fulfilled),
+        list(s.open_followups),
+        s.needs_facts,
+    ]
+
+
+def decode_summary(row: object, key: str) -> Summary | None:
+    """The reading cached for ``key``; None when the row is for another key, or not exactly one."""
+    if not isinstance(row, list) or not row or row[0] != key:
+        return None  # the issue (or a setting) changed
+    try:
+        (
+            _,
+            phase,
+            template_like,
+            counted,
+            boxes,
+            actions,
+            findings,
+            gaps,
+            roles,
+            template_lines,
+            first_aid,
+            turns,
+            passed,
+            fulfilled,
+            open_followups,
+            facts,
+        ) = row
+        first: tuple[datetime, datetime] | None = None
+        if first_aid is not None:
+            a, b = _list(first_aid, 2)
+            first = (_moment(a), _moment(b))
+        moments = tuple(_moment(t) for t in _list(turns))
+        sides = tuple(_bool(p) for p in _list(passed, len(moments)))
+        return Summary(
+            phase=Phase(phase),
+            template_like=_bool(template_like),
+            counted=_int(counted),
+            boxes=tuple(
+                BoxLeft(
+                    OpenItem(_str(sec), _str(text), _int(ln), _str(under), _bool(private)),
+                    None if k is None else _str(k),
+                )
+                for sec, text, ln, under, private, k in (_list(b, 6) for b in _list(boxes))
+            ),
+            actions=tuple(
+                ActionLeft(_int(ln), _str(text), _bool(linked), _bool(vague), _str(topic))
+                for ln, text, linked, vague, topic in (_list(a, 5) for a in _list(actions))
+            ),
+            findings=tuple(
+                Finding(_str(rule), Severity(sev), _str(msg), None if ln is None else _int(ln))
+                for rule, sev, msg, ln in (_list(f, 4) for f in _list(findings))
+            ),
+            gaps=tuple(
+                Gap(_str(what), _str(owner), None if ln is None else _int(ln))
+                for what, owner, ln in (_list(g, 3) for g in _list(gaps))
+            ),
+            roles=tuple(_str(h) for h in _list(roles)),
+            template_lines=tuple(_int(ln) for ln in _list(template_lines)),
+            first_aid=first,
+            turns=moments,
+            passed=sides,
+            fulfilled=frozenset(_str(x) for x in _list(fulfilled)),
+            open_followups=tuple(_int(n) for n in _list(open_followups)),
+            needs_facts=_bool(facts),
+        )
+    except (ValueError, TypeError):
+        return None
+
+
+def _list(value: object, size: int | None = None) -> list[Any]:
+    if not isinstance(value, list) or (size is not None and len(value) != size):
+        raise TypeError("not a list of that size")
+    return value
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not an integer")
+    return value
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("not a boolean")
+    return value
+
+
+def _moment(value: object) -> datetime:
+    moment = parse_stored(value) if _str(value).endswith("Z") else None  # as format_iso writes it, in UTC
+    if moment is None:
+        raise ValueError("not a time the state file writes")
+    return moment
+
+
 def assess(
     issue: IssueData,
     incident: Incident,
@@ -335,100 +716,69 @@ def assess(
     fulfilled: frozenset[str] = frozenset(),
     followups: Iterable[FollowupRecord] = (),
 ) -> Assessment:
+    """The assessment of one issue, read from its parsed body (what a cold scan does)."""
+    known = list(followups)
+    summary = summarize(issue, incident, config, now, fulfilled=fulfilled, open_followups=open_followup_numbers(known))
+    return assess_summary(issue, summary, config, now, followups=known)
+
+
+def open_followup_numbers(followups: Iterable[FollowupRecord]) -> tuple[int, ...]:
+    """The open follow-up issues, as the rules see them (rules.done)."""
+    return tuple(f.number for f in sorted(followups, key=lambda f: f.number) if f.state == "open")
+
+
+def assess_summary(
+    issue: IssueData, summary: Summary, config: Config, now: datetime, *, followups: Iterable[FollowupRecord] = ()
+) -> Assessment:
+    """The assessment from a body's reading, this run's follow-up states and ``now`` (no parse)."""
     known = sorted(followups, key=lambda f: f.number)
     by_key = {f.key: f for f in known}
-    context = IssueContext(
-        labels=frozenset(issue.labels),
-        state=issue.state,
-        state_reason=issue.state_reason,
-        created_at=issue.created_at,
-        now=now,
-        fulfilled=fulfilled,
-        open_followups=tuple(f.number for f in known if f.state == "open"),
-    )
-    evaluation = evaluate(incident, context, config)
-    sections = config.weekly.sections
-    actions = {a.line: a for a in incident.action_items}
-    counted = [t for t in incident.tasks if counts(t, sections)]
     open_items: list[OpenItem] = []
-    for item in counted:
-        if is_done(item, incident, context, config.labels):
-            continue
-        action = actions.get(item.line)
-        tracked = by_key.get(item_key(action.text)) if action is not None else None
+    for box in summary.boxes:
+        tracked = by_key.get(box.key) if box.key is not None else None
         if tracked is not None and tracked.state == "closed":
             continue  # its follow-up issue is closed: the change was made (or dropped) there
-        top = item.path[0] if item.path else "(before any heading)"
-        under = item.path[-1] if len(item.path) > 1 else ""
-        open_items.append(OpenItem(top, item.text, item.line, under, is_private(item.text)))
-    relevant = evaluation.phase is not Phase.NOT_INCIDENT
+        open_items.append(box.item)
+    relevant = summary.phase is not Phase.NOT_INCIDENT
     new: list[NewFollowup] = []
     if relevant:
-        for a in incident.action_items:
-            if (
-                a.checked
-                or a.links
-                or vague_phrase(a.text, config.vague_phrases, builtin=config.builtin_vague_phrases)
-                or item_key(a.text) in by_key
-            ):
+        for a in summary.actions:
+            key = a.key
+            if a.linked or a.vague or key in by_key or is_none_line(a.text):
                 continue
-            if is_none_line(a.text):
-                continue
-            if any(n.key == item_key(a.text) for n in new):
+            if any(n.key == key for n in new):
                 continue  # the same item written twice gets one issue
-            new.append(NewFollowup(item_key(a.text), a.text, a.line, a.topic, handles(a.text)))
-    done_actions = {a.line for a in incident.action_items if a.checked}
-    tracked_lines = {a.line for a in incident.action_items if item_key(a.text) in by_key}
-    findings = [
-        f
-        for f in evaluation.findings
-        if incident.template_like
-        and relevant
-        and f.rule in WEEKLY_RULES
-        and f.line not in done_actions
-        and not (f.rule == "action-item-untracked" and f.line in tracked_lines)
-    ]
+            new.append(NewFollowup(key, a.text, a.line, a.topic, handles(a.text)))
+    tracked_lines = {a.line for a in summary.actions if a.key in by_key}
+    findings = [f for f in summary.findings if not (f.rule == "action-item-untracked" and f.line in tracked_lines)]
     open_followups = [f for f in known if f.state == "open"]
     # An incident whose meeting left "good points" or a brainstorming empty is not done (issue #17).
     empty_notes = any(f.rule == "meeting-notes-empty" for f in findings)
-    # Done is more than ticks (rules.done): no error left, the Record filled, the postmortem's outcome
-    # written. Open follow-ups are already their own line of the reminder.
-    gaps = [
-        g
-        for g in done_gaps(
-            incident,
-            replace(context, open_followups=()),
-            evaluation.findings,
-            config.vague_phrases,
-            config.builtin_vague_phrases,
-        )
-        if not g.what.startswith("fix the ") or g.what[9:].split("`")[0] in _GAP_RULES
-    ]
-    gaps = gaps if relevant and incident.template_like else []
-    done = bool(counted) and not open_items and not new and not open_followups and not gaps and not empty_notes
+    gaps = list(summary.gaps)
+    done = bool(summary.counted) and not open_items and not new and not open_followups and not gaps and not empty_notes
     remind = relevant and not done and bool(open_items or findings or open_followups or gaps)
     close = (
         done
         and relevant
         and config.weekly.close_when_done
         and issue.state == "open"
-        and incident.template_like
+        and summary.template_like
         and config.labels.improvement in issue.labels
     )
     return Assessment(
         issue=issue,
-        incident=incident,
-        phase=evaluation.phase,
+        summary=summary,
+        phase=summary.phase,
         open_items=open_items if relevant else [],
         findings=findings,
         followups=known,
         new_followups=new,
-        owners=_owners(issue, incident, bool(open_items or findings or gaps), open_followups),
+        owners=_owners(issue, summary.roles, bool(open_items or findings or gaps), open_followups),
         age_days=max(0, (now - issue.created_at).days),
         remind=remind,
         done=done,
         close=close,
-        gaps=[replace(g, owner=_owner_handles(incident, g.owner)) for g in gaps],
+        gaps=gaps,
     )
 
 
@@ -454,10 +804,9 @@ def _owner_handles(incident: Incident, owner: str) -> str:
 
 
 def _owners(
-    issue: IssueData, incident: Incident, boxes_left: bool, open_followups: list[FollowupRecord]
+    issue: IssueData, roles: tuple[str, ...], boxes_left: bool, open_followups: list[FollowupRecord]
 ) -> tuple[str, ...]:
     """Who owns what is left: the role holders for the boxes, each follow-up's assignees for it."""
-    roles = [h for r in incident.roles for h in r.handles]
     people: list[str] = []
     if boxes_left or any(not f.assignees for f in open_followups):
         people += roles
@@ -515,7 +864,7 @@ def template_line(change: CommitData | None, path: str, since: datetime) -> str:
 def update_template_open(a: Assessment) -> bool:
     """Whether the reminder has the "Update incident issue template" box among what is left."""
     lines = {i.line for i in a.open_items}
-    return any(item_name(t) == "update-template" and t.line in lines for t in a.incident.tasks)
+    return any(line in lines for line in a.summary.template_lines)
 
 
 def render_reminder(a: Assessment, week: str, template: str = "") -> str:
@@ -645,7 +994,7 @@ def add_to_trend(
     """Count each incident in the month it was opened (kept for TREND_MONTHS * 2 months)."""
     out = {month: sorted(set(numbers)) for month, numbers in trend.items()}
     for a in assessments:
-        if not a.incident.template_like or a.phase is Phase.NOT_INCIDENT:
+        if not a.summary.template_like or a.phase is Phase.NOT_INCIDENT:
             continue
         month = a.issue.created_at.astimezone(_zone(timezone)).strftime("%Y-%m")
         if a.number not in out.setdefault(month, []):
@@ -756,13 +1105,13 @@ def _first_aid_section(assessments: list[Assessment], config: Config) -> list[st
     already has: no extra request), the team's median, and the target the postmortem asks for."""
     from statistics import median
 
-    from incident_kit.plan.figures import duration, moments
+    from incident_kit.plan.figures import duration
 
     measured: list[tuple[int, float]] = []
     for a in assessments:
-        m = moments(a.incident, a.issue.created_at, [], config.labels.improvement)
-        if m.first_aid_done is not None and m.first_aid_done >= m.start:
-            measured.append((a.number, (m.first_aid_done - m.start) / timedelta(minutes=1)))
+        if a.summary.first_aid is not None:
+            start, done = a.summary.first_aid
+            measured.append((a.number, (done - start) / timedelta(minutes=1)))
     if not measured:
         return []
     middle = median(minutes for _, minutes in measured)
@@ -811,9 +1160,8 @@ def _who_owes_what(
     for a in open_ones:
         if not a.open_items and not a.findings:
             continue
-        for role in a.incident.roles:
-            for login in role.handles:
-                entry(login)[0].append(a.number)
+        for login in a.summary.roles:
+            entry(login)[0].append(a.number)
     for f in open_fus:
         for login in f.assignees:
             entry(login)[1].append(f.number)
