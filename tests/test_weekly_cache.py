@@ -22,7 +22,7 @@ from helpers import VIDEO
 from incident_kit.apply.weekly_run import ScanReport, scan
 from incident_kit.body import edits
 from incident_kit.github.rest import GitHubRepository
-from incident_kit.plan.weekly import STATE_MAX, WeeklyState, load_state
+from incident_kit.plan.weekly import STATE_MAX, WeeklyState, load_state, same_week_no_news
 from incident_kit.settings.config import Config, WeeklySettings
 
 MONDAY = datetime(2026, 11, 30, 6, 17, tzinfo=UTC)  # 2026-W49
@@ -295,8 +295,17 @@ def test_the_state_file_stays_under_what_the_contents_api_serves() -> None:
     loaded, problem = load_state(data)
     assert problem is None and loaded.reminded == {1: "2026-W49"}
     assert 0 < len(loaded.summaries) < 3_000
-    dropped = [len(r[1]) for n, r in state.summaries.items() if n not in loaded.summaries]
+    everything = {n: [f"{n:016x}", "x" * (300 + n % 200)] for n in range(1, 3_001)}
+    dropped = [len(r[1]) for n, r in everything.items() if n not in loaded.summaries]
     assert min(dropped) >= max(len(r[1]) for r in loaded.summaries.values())  # the biggest went first
+    # The state keeps what it wrote: the next run of the week, whose readings are the same, has no
+    # news to commit (else a state at the cap would be committed again every run).
+    assert state.summaries == loaded.summaries
+    later = WeeklyState(reminded={1: "2026-W49"}, last_success=datetime(2026, 12, 2, tzinfo=UTC))
+    later.summaries = dict(everything)
+    later.dump()
+    loaded.last_success = datetime(2026, 11, 30, tzinfo=UTC)
+    assert same_week_no_news(loaded, later, "2026-W49", "UTC")
     # A small state is written whole, one line per reading.
     small = WeeklyState(summaries={1: ["a", 1], 12: ["b", [2, "c"]]})
     assert load_state(small.dump())[0].summaries == small.summaries

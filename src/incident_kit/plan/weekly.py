@@ -162,18 +162,21 @@ class WeeklyState:
         }
 
     def dump(self) -> bytes:
+        """The file's bytes. The contents API returns a file over 1 MB without its content, so the
+        biggest cached readings (a cache only: those issues are read again) are dropped until it fits,
+        from this state too: what :func:`same_week_no_news` then compares is what is written (else a
+        state at the cap would differ from its own file and be committed again every run)."""
         data = self.to_json()
         encoded = _encode(data)
         rows = data["summaries"]
         while len(encoded) > STATE_MAX and rows:
-            # The contents API returns a file over 1 MB without its content: drop the biggest
-            # cached readings (a cache only: those issues are read again) until the file fits.
             excess = len(encoded) - STATE_MAX
             sizes = {n: len(_compact(row).encode("utf-8")) for n, row in rows.items()}
             for number in sorted(rows, key=lambda n: (-sizes[n], n)):
                 if excess <= 0:
                     break
                 del rows[number]
+                self.summaries.pop(int(number), None)
                 excess -= sizes[number] + len(number) + 7
             encoded = _encode(data)
         return encoded
