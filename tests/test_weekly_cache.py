@@ -242,8 +242,10 @@ def _mangle(data: dict[str, Any], how: Callable[[list[Any]], Any]) -> None:
         lambda row: [*row[:4], [["x", "y", "3", "", False, None]], *row[5:]],  # a line number as text
         lambda row: [*row[:7], [["fill the Record", "Recorder", "12"]], *row[8:]],  # a gap's line as text
         lambda row: [*row[:10], ["2026-11-02T10:00:00", "2026-11-02T10:40:00"], *row[11:]],  # times without a zone
-        lambda row: [*row[:11], ["next week"], *row[12:]],  # not a time
-        lambda row: [*row[:11], ["2026-12-03T10:00:00Z"], [True, False], *row[13:]],  # sides for another turn count
+        lambda row: [*row[:11], ["next week", 120], *row[12:]],  # not a time
+        lambda row: [*row[:11], ["2026-12-03T10:00:00Z", "2h"], *row[12:]],  # a length as text
+        lambda row: [*row[:12], True, *row[13:]],  # the postmortem's side as a boolean
+        lambda row: [*row[:6], [["call-not-closed", "warning", 999, 49]], *row[7:]],  # a text that is not there
         lambda row: [*row[:14], ["12"], *row[15:]],  # an open follow-up as text
         lambda row: [*row, True],  # one field too many
         lambda row: {"key": row[0]},  # not a row
@@ -256,7 +258,9 @@ def _mangle(data: dict[str, Any], how: Callable[[list[Any]], Any]) -> None:
         "gap-line",
         "naive-time",
         "not-a-time",
-        "sides",
+        "length",
+        "side",
+        "text-index",
         "followup",
         "long",
         "object",
@@ -306,6 +310,14 @@ def test_the_state_file_stays_under_what_the_contents_api_serves() -> None:
     later.dump()
     loaded.last_success = datetime(2026, 11, 30, tzinfo=UTC)
     assert same_week_no_news(loaded, later, "2026-W49", "UTC")
+    # A text that repeats from reading to reading (a rule's message, a box) is written once.
+    message = "The incident is resolved: close the Slack call and write when in the timeline."
+    box = ["Record", "Update incident issue template.", 154, "Closing (10min)", False, None]
+    row = ["k", "improving", True, 31, [box], [], [["call-not-closed", "warning", message, 49]], [], [], [], None]
+    shared = WeeklyState(summaries={n: [f"{n:016x}", *row[1:]] for n in range(1, 200)})
+    text = shared.dump().decode()
+    assert text.count(message) == 1 and text.count("Update incident issue template.") == 1
+    assert load_state(shared.dump())[0].summaries == shared.summaries
     # A small state is written whole, one line per reading.
     small = WeeklyState(summaries={1: ["a", 1], 12: ["b", [2, "c"]]})
     assert load_state(small.dump())[0].summaries == small.summaries
@@ -341,3 +353,38 @@ def test_the_settings_fingerprint_is_the_same_in_every_process(tmp_path: Any) ->
         for seed in ("1", "2", "3")
     }
     assert len(prints) == 1 and len(prints.pop().strip()) == 16
+
+
+def test_a_reading_holds_only_on_its_side_of_the_postmortems_start_and_end(blank: str) -> None:
+    """The rules see the day twice: the postmortem held (rules.phase) and over (its notes are then
+    due). A reading taken during the meeting is not one for after it."""
+    from incident_kit.github.port import IssueData
+    from incident_kit.plan.weekly import assess, read_incident, summarize
+
+    body = edits.set_postmortem(base(blank), "2026-11-24 10:00")
+    issue = IssueData(
+        number=7,
+        title="Checkout down",
+        body=body,
+        state="open",
+        labels=("incident-improvement",),
+        author="alice",
+        created_at=CREATED,
+        state_reason=None,
+        assignees=(),
+        closed_at=None,
+        html_url="",
+    )
+    config = Config()
+    incident = read_incident(issue, config)
+    start = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    before, during, after = start - timedelta(hours=1), start + timedelta(minutes=30), start + timedelta(days=1)
+    reading = summarize(issue, incident, config, during)
+    assert reading.holds(during + timedelta(minutes=10), frozenset(), ())
+    assert not reading.holds(before, frozenset(), ()) and not reading.holds(after, frozenset(), ())
+    assert not reading.holds(during, frozenset({"invite"}), ()) and not reading.holds(during, frozenset(), (12,))
+    # And what the rules say does change across the end: the meeting's notes become due.
+    notes = {f.rule for f in assess(issue, incident, config, after).findings} - {
+        f.rule for f in assess(issue, incident, config, during).findings
+    }
+    assert "meeting-notes-empty" in notes

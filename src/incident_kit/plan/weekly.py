@@ -17,7 +17,8 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -189,13 +190,54 @@ def _compact(value: Any) -> str:
 def _encode(data: dict[str, Any]) -> bytes:
     """The document indented, but each cached reading on one line (the file stays small, and a
     commit's diff shows one line per issue whose reading changed)."""
-    rows = data["summaries"]
-    text = json.dumps({**data, "summaries": {}}, indent=1, sort_keys=True, ensure_ascii=False)
+    rows, texts = _intern(data["summaries"])
+    text = json.dumps({**data, "summaries": {}, "texts": texts}, indent=1, sort_keys=True, ensure_ascii=False)
     if rows:
         # Inside a JSON string every quote is escaped, so only the key itself matches here.
         lines = ",\n".join(f"  {json.dumps(n)}: {_compact(rows[n])}" for n in sorted(rows))
         text = text.replace('"summaries": {}', '"summaries": {\n' + lines + "\n }", 1)
     return (text + "\n").encode("utf-8")
+
+
+# Texts that repeat from issue to issue (a rule's message, a template box and its section, a gap) are
+# written once under "texts", and a reading refers to one by its index: 5,000 readings fit the file.
+_TEXT_SLOTS = ((4, (0, 1, 3)), (6, (2,)), (7, (0, 1)))  # (field of the row, places in each entry)
+
+
+def _slots(row: list[Any]) -> Iterator[tuple[list[Any], int]]:
+    """Each (entry, place) of a row where an interned text may stand; nothing of what is not a row."""
+    for part, places in _TEXT_SLOTS:
+        group = row[part] if len(row) > part else None
+        for entry in group if isinstance(group, list) else ():
+            if isinstance(entry, list):
+                yield from ((entry, i) for i in places if i < len(entry))
+
+
+def _intern(rows: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The rows with each text used more than once replaced by its index in the returned table
+    (copies: the state's own rows keep their texts)."""
+    copies = {
+        n: [[list(e) if isinstance(e, list) else e for e in f] if isinstance(f, list) else f for f in row]
+        for n, row in rows.items()
+    }
+    uses = Counter(e[i] for row in copies.values() for e, i in _slots(row) if isinstance(e[i], str))
+    table = sorted((t for t, k in uses.items() if k > 1 and len(t) > 3), key=lambda t: (-uses[t], t))
+    index = {t: k for k, t in enumerate(table)}
+    for row in copies.values():
+        for entry, i in _slots(row):
+            if isinstance(entry[i], str) and entry[i] in index:
+                entry[i] = index[entry[i]]
+    return copies, table
+
+
+def _expand(row: list[Any], texts: list[Any]) -> list[Any]:
+    """A row as the file wrote it with its texts back in place; an index that names no text stays
+    a number (decode_summary then refuses the row: the issue is read again)."""
+    for entry, i in _slots(row):
+        k = entry[i]
+        if isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(texts) and isinstance(texts[k], str):
+            entry[i] = texts[k]
+    return row
 
 
 # An issue number as the state file writes it. Not str.isdigit(): "²" and "①" pass that and then
@@ -243,9 +285,11 @@ def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
         state.facts[int(number)] = Facts(
             at, frozenset(str(x) for x in fulfilled), confirmed if isinstance(confirmed, str) else None
         )
+    table = raw.get("texts")
+    texts: list[Any] = table if isinstance(table, list) else []
     for number, row in _dict(raw.get("summaries")).items():
         if _NUMBER.fullmatch(str(number)) and isinstance(row, list):
-            state.summaries[int(number)] = row  # checked when decoded: a bad row means a re-read
+            state.summaries[int(number)] = _expand(row, texts)  # checked when decoded: a bad row means a re-read
     digest = raw.get("digest")
     state.digest = digest if isinstance(digest, int) and not isinstance(digest, bool) else None
     for month, numbers in _dict(raw.get("trend")).items():
@@ -423,8 +467,8 @@ class Summary:
     roles: tuple[str, ...]  # every role's handles, in order
     template_lines: tuple[int, ...]  # lines of the "Update incident issue template" boxes
     first_aid: tuple[datetime, datetime] | None  # (start, first aid done) when the timeline says both
-    turns: tuple[datetime, ...]  # the postmortem's start and end: where ``now`` changes what the rules say
-    passed: tuple[bool, ...]  # now >= each of ``turns`` when read
+    postmortem: tuple[datetime, int] | None  # its start and length in minutes
+    passed: int  # how many of the postmortem's start and end ``now`` had passed when read
     fulfilled: frozenset[str]
     open_followups: tuple[int, ...]  # the open follow-up issues it was read with
     needs_facts: bool
@@ -435,8 +479,16 @@ class Summary:
         return (
             fulfilled == self.fulfilled
             and open_followups == self.open_followups
-            and tuple(now >= t for t in self.turns) == self.passed
+            and _passed(self.postmortem, now) == self.passed
         )
+
+
+def _passed(postmortem: tuple[datetime, int] | None, now: datetime) -> int:
+    """Which side of the postmortem's start and end ``now`` is on: all the rules see of the day."""
+    if postmortem is None:
+        return 0
+    start, minutes = postmortem
+    return (now >= start) + (now >= start + timedelta(minutes=minutes))
 
 
 def summarize(
@@ -513,7 +565,7 @@ def summarize(
     )
     m = moments(incident, issue.created_at, [], config.labels.improvement)
     pm = incident.postmortem
-    turns = () if pm.start is None else (pm.start, pm.start + timedelta(minutes=pm.duration_minutes))
+    meeting = None if pm.start is None else (pm.start, pm.duration_minutes)
     return Summary(
         phase=evaluation.phase,
         template_like=incident.template_like,
@@ -525,8 +577,8 @@ def summarize(
         roles=tuple(h for r in incident.roles for h in r.handles),
         template_lines=tuple(t.line for t in incident.tasks if item_name(t) == "update-template"),
         first_aid=(m.start, m.first_aid_done) if m.first_aid_done is not None and m.first_aid_done >= m.start else None,
-        turns=turns,
-        passed=tuple(now >= t for t in turns),
+        postmortem=meeting,
+        passed=_passed(meeting, now),
         fulfilled=fulfilled,
         open_followups=open_followups,
         needs_facts=needs_facts(issue, incident, config),
@@ -536,7 +588,7 @@ def summarize(
 # ---------------------------------------------------------------- the cached reading
 #
 # One row per issue: [key, phase, template_like, counted, boxes, actions, findings, gaps, roles,
-# template_lines, first_aid, turns, passed, fulfilled, open_followups, needs_facts]. Plain JSON
+# template_lines, first_aid, postmortem, passed, fulfilled, open_followups, needs_facts]. Plain JSON
 # (anyone with write access can edit the file): a line that does not decode exactly is read again
 # from the body, never trusted.
 
@@ -606,8 +658,8 @@ def _row(key: str, s: Summary, when: Callable[[datetime | None], str | None]) ->
         list(s.roles),
         list(s.template_lines),
         [when(t) for t in s.first_aid] if s.first_aid else None,
-        [when(t) for t in s.turns],
-        list(s.passed),
+        [when(s.postmortem[0]), s.postmortem[1]] if s.postmortem else None,
+        s.passed,
         sorted(s.fulfilled),
         list(s.open_followups),
         s.needs_facts,
@@ -631,7 +683,7 @@ def decode_summary(row: object, key: str) -> Summary | None:
             roles,
             template_lines,
             first_aid,
-            turns,
+            pm,
             passed,
             fulfilled,
             open_followups,
@@ -641,8 +693,10 @@ def decode_summary(row: object, key: str) -> Summary | None:
         if first_aid is not None:
             a, b = _list(first_aid, 2)
             first = (_moment(a), _moment(b))
-        moments = tuple(_moment(t) for t in _list(turns))
-        sides = tuple(_bool(p) for p in _list(passed, len(moments)))
+        meeting: tuple[datetime, int] | None = None
+        if pm is not None:
+            start, minutes = _list(pm, 2)
+            meeting = (_moment(start), _int(minutes))
         return Summary(
             phase=Phase(phase),
             template_like=_bool(template_like),
@@ -669,8 +723,8 @@ def decode_summary(row: object, key: str) -> Summary | None:
             roles=tuple(_str(h) for h in _list(roles)),
             template_lines=tuple(_int(ln) for ln in _list(template_lines)),
             first_aid=first,
-            turns=moments,
-            passed=sides,
+            postmortem=meeting,
+            passed=_int(passed),
             fulfilled=frozenset(_str(x) for x in _list(fulfilled)),
             open_followups=tuple(_int(n) for n in _list(open_followups)),
             needs_facts=_bool(facts),
