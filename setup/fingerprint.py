@@ -6,9 +6,13 @@ setup/cache-key.sh runs it once and hands the value to setup/run.sh through the 
 (INCIDENT_KIT_FINGERPRINT), so the actions/cache key and the stamp in .venv-action are the same
 value, and a cache hit costs one small Python start rather than hashing the kit in bash.
 
-What pins a built .venv-action: the hash-locked requirements and pyproject.toml, the interpreter
-it was made from (version, base prefix, platform: a venv is tied to all three) and the package
-source, which is installed non-editable (a `uses: ./` self-test runs many commits with one lock).
+What pins a built .venv-action: the hash-locked requirements (bootstrap.txt too: the uv that
+installs them), the recipe that builds it (setup/run.sh, setup/install_source.py), the
+interpreter it was made from (version, base prefix, platform: a venv is tied to all three) and
+what install_source.py copies into it: src/ and the shipped folders (ISSUE_TEMPLATE, workflows,
+starter), which change with every commit (a `uses: ./` self-test runs many commits with one
+lock). pyproject.toml, hatch_build.py and requirements/build.txt are not read: the action builds
+no wheel, so they do not shape its venv (they shape the published wheel, built elsewhere).
 Source files are hashed by content except the shipped font files, which are counted by name and
 size: they are 7.6 MB of the 8 MB, change only in a commit that also changes their size in
 practice, and hashing them dominated the old fingerprint.
@@ -22,16 +26,16 @@ import hashlib
 import os
 import sys
 
-VERSION_TAG = b"incident-kit-runtime v3\n"  # v3: two tiers (issue #16)
-# Folders the wheel is built from (pyproject's packages and force-include).
-SOURCES = ("src", "ISSUE_TEMPLATE", "workflows")
+VERSION_TAG = b"incident-kit-runtime v4\n"  # v3: two tiers; v4: source copied in, no wheel (issue #16)
+# Folders setup/install_source.py copies into the venv.
+SOURCES = ("src", "ISSUE_TEMPLATE", "workflows", "starter")
 LOCKS = (
     "requirements/event.txt",
     "requirements/report.txt",
     "requirements/accel.txt",
-    "requirements/build.txt",
     "requirements/bootstrap.txt",
-    "pyproject.toml",
+    "setup/run.sh",
+    "setup/install_source.py",
 )
 BY_SIZE = (".ttf", ".otf")
 

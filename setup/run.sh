@@ -9,8 +9,9 @@
 # `python -I -m incident_kit run "$@"`, so the step's exit code and outputs are the Python side's.
 #
 # Two tiers (issue #16), each its own folder and actions/cache entry, one fingerprint for both:
-#   event   .venv-action         requirements/event.txt + the project: what every event needs
-#                                (under 40 MB, so a cache hit restores little)
+#   event   .venv-action         requirements/event.txt + incident-kit copied from this checkout
+#                                (no wheel is built): what every event needs (under 40 MB, so
+#                                a cache hit restores little)
 #   report  .venv-action-report  requirements/report.txt (+ accel.txt): the PDF stack, about 60 MB,
 #                                installed with --target and put on the event venv's sys.path by
 #                                a .pth file. Only the action's report step asks for it, and only
@@ -157,11 +158,10 @@ build_venv() {
         fatal "uv could not install requirements/event.txt (log above): check that the runner reaches PyPI, or a mirror named in UV_INDEX_URL."
 
     phase "project"
-    # --no-deps: every dependency came from the hashed lock above. --build-constraints pins and
-    # hash-checks hatchling, which uv would otherwise fetch unverified to build the project.
-    "$uv" pip install --no-config --quiet --python "$vpy" \
-        --no-deps --compile-bytecode --build-constraints "$root/requirements/build.txt" "$root" ||
-        fatal "uv could not build and install incident-kit from $root (log above): report this at https://github.com/incident-kit/incident-kit/issues."
+    # incident-kit itself: copied from this checkout and compiled, no wheel built (setup/install_source.py
+    # says why). The venv's interpreter runs it, so the bytecode is for the Python that runs it.
+    "$vpy" -I "$here/install_source.py" "$root" ||
+        fatal "Could not copy incident-kit's source from $root into $venv (log above): check that the action's folder is writable and the runner's disk is not full."
 
     phase ""
     printf '%s\n' "$stamp_value" >"$venv/.incident-kit-stamp"

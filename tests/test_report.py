@@ -20,7 +20,6 @@ import select
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -468,9 +467,9 @@ def test_long_code_blocks_and_paragraphs_are_cut_into_short_blocks() -> None:
     lines = [f"line {i}" for i in range(2000)]
     page = render_html(make("```\n" + "\n".join(lines) + "\n```\n\n" + "\n".join(lines)))
     assert page.count("<pre") == 50 and page.count('<p class="cut-') == 50
-    start = time.perf_counter()
+    # The cut is what keeps a 2,000-line block from taking 9 s to lay out; how long it takes now
+    # is bench/'s to measure (no timed tests), this checks every line still reaches the PDF.
     text = pdf_text(render_pdf(make("```\n" + "\n".join(lines) + "\n```")))
-    assert time.perf_counter() - start < 15  # one 2,000-line block took 9 s before cutting
     assert all(f"line {i}" in text for i in (0, 39, 40, 1999))
 
 
@@ -620,9 +619,8 @@ def test_a_thousand_comments_render() -> None:
         "| region | errors |\n|:--|--:|\n| ap-northeast-1 | 1,204 |",
     ]
     comments = tuple(comment(f"#{i}: " + shapes[i % 3], i) for i in range(1000))
-    start = time.perf_counter()
+    # How fast is bench/bench_report.py's to say (no timed tests); this checks it is all there.
     data = render_pdf(make("Body.", comments))
-    assert time.perf_counter() - start < 60
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) > 50
     assert "#999:" in (reader.pages[-1].extract_text() or "") + (reader.pages[-2].extract_text() or "")
