@@ -23,12 +23,28 @@ installs with ``--compile-bytecode``): they get their own PYTHONPYCACHEPREFIX,
 filled by an uncounted warm-up run, whatever PYTHONDONTWRITEBYTECODE says here.
 One last line shows the 10-comment figure with no .pyc at all, for comparison.
 
+Then before and after (issue #16), 1,000 comments, interleaved pairs in the same run:
+
+- before: the renderer as it was when the footer's "page N of <pdf:pagecount>" made reportlab
+  lay the story out twice (``src/`` of the parent of the commit that removed the tag, taken
+  with ``git archive``, or ``--baseline REF``), without reportlab's C accelerator, which that
+  runtime did not install;
+- after: this checkout's renderer, one layout pass, with ``_rl_accel`` where it is installed
+  (as the action's report tier installs it), and once more without it, to show the share of each;
+
+with median seconds, median peak RSS, the ratio after/before (target at most 0.7x, and under
+200 MiB) and whether the two PDFs have the same pages and the same text on every page.
+
+    .venv/bin/python bench/bench_report.py [--runs 3] [--compare-only] [--baseline REF]
+
 Only the standard library is used for measuring (time.perf_counter, statistics,
 subprocess, os.wait4). Linux: ru_maxrss is in KiB.
 """
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import os
 import statistics
@@ -46,6 +62,9 @@ RUNS = 3
 SIZES = (10, 100, 1_000)
 TARGET_SECONDS = {10: 1.0, 1_000: 10.0}
 TARGET_MIB = {1_000: 300.0}
+COMPARE_N, TARGET_RATIO, TARGET_COMPARE_MIB = 1_000, 0.7, 200.0
+TEMPLATE_FILE = "src/incident_kit/render/templates/report.html.j2"
+NO_ACCEL = "import sys; sys.modules['_rl_accel'] = None  # reportlab falls back to pure Python\n"
 
 # The child: build the input from the JSON spec, render, write the PDF. Kept as
 # source text so the child imports nothing but incident_kit.render.pdf and the stdlib.
@@ -134,14 +153,14 @@ def child_env(pycache: Path | None) -> dict[str, str]:
     return env
 
 
-def run_child(spec_path: Path, out: Path, env: dict[str, str]) -> tuple[float, float]:
+def run_child(spec_path: Path, out: Path, env: dict[str, str], prelude: str = "") -> tuple[float, float]:
     """(seconds, peak MiB) of one child process that imports the module and renders.
 
     os.wait4 returns the rusage of that one child (``getrusage(RUSAGE_CHILDREN)``
     would give the largest of every child so far).
     """
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(spec_path), str(out)], env=env)
+    proc = subprocess.Popen([sys.executable, "-c", prelude + CHILD, str(spec_path), str(out)], env=env)
     _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -156,34 +175,138 @@ def verdict(value: float, target: float | None) -> str:
     return f"(target < {target:g}: {'ok' if value < target else 'MISSED'})"
 
 
-def measure(n: int, workdir: Path, env: dict[str, str]) -> tuple[float, float, int, list[float]]:
+def measure(n: int, workdir: Path, env: dict[str, str], runs: int = RUNS) -> tuple[float, float, int, list[float]]:
     """Median seconds, median peak MiB, PDF bytes and every run's seconds for ``n`` comments."""
     spec_path = workdir / f"spec-{n}.json"
     spec_path.write_text(json.dumps(spec(n), ensure_ascii=False), encoding="utf-8")
     out = workdir / f"report-{n}.pdf"
-    runs = [run_child(spec_path, out, env) for _ in range(RUNS)]
-    times = [t for t, _ in runs]
-    return statistics.median(times), statistics.median(m for _, m in runs), out.stat().st_size, times
+    done = [run_child(spec_path, out, env) for _ in range(runs)]
+    times = [t for t, _ in done]
+    return statistics.median(times), statistics.median(m for _, m in done), out.stat().st_size, times
 
 
-def main() -> int:
+def baseline_ref() -> str:
+    """The last commit whose report template had ``<pdf:pagecount>``: the two-pass render."""
+    removed = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%H", "-S<pdf:pagecount", "HEAD", "--", TEMPLATE_FILE],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not removed:
+        raise SystemExit("no commit removed <pdf:pagecount> from the template: pass --baseline REF")
+    return f"{removed}^"
+
+
+def source_of(ref: str, dest: Path) -> Path:
+    """``src/`` as it was at ``ref``, extracted into ``dest``; returns the folder for PYTHONPATH."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref, "src"], capture_output=True)
+    if archive.returncode != 0:
+        raise SystemExit(f"git archive {ref} src failed: {archive.stderr.decode(errors='replace')}")
+    dest.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    if "<pdf:pagecount" not in (dest / TEMPLATE_FILE).read_text(encoding="utf-8"):
+        raise SystemExit(f"{ref} is not a two-pass render (its template has no <pdf:pagecount>)")
+    return dest / "src"
+
+
+def same_pages(before: Path, after: Path) -> str:
+    """Whether two PDFs have the same number of pages and the same text on each (pypdf, a dev dependency)."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        return "not checked (pypdf is not installed)"
+    old = PdfReader(io.BytesIO(before.read_bytes())).pages
+    new = PdfReader(io.BytesIO(after.read_bytes())).pages
+    if len(old) != len(new):
+        return f"NO: {len(old)} pages before, {len(new)} after"
+    differ = [i + 1 for i, (a, b) in enumerate(zip(old, new, strict=True)) if a.extract_text() != b.extract_text()]
+    if differ:
+        return f"NO: the text of {len(differ)} of {len(new)} pages differs (first: page {differ[0]})"
+    return f"yes: {len(new)} pages, the same text on every page"
+
+
+def compare(workdir: Path, runs: int, ref: str) -> bool:
+    """Before (two passes, no accelerator) and after, interleaved; prints the figures and the verdict."""
+    print(f"\nbefore/after, {COMPARE_N:,} comments, {runs} interleaved rounds; before = src/ at {ref}")
+    before_src = source_of(ref, workdir / "before")
+    spec_path = workdir / f"spec-{COMPARE_N}.json"
+    spec_path.write_text(json.dumps(spec(COMPARE_N), ensure_ascii=False), encoding="utf-8")
+    after_env = child_env(workdir / "pycache")
+    before_env = {**after_env, "PYTHONPATH": str(before_src)}
+    outs = {name: workdir / f"compare-{name}.pdf" for name in ("before", "after", "after-no-accel")}
+    # Each variant once uncounted: its own modules compiled into the pycache, as installed.
+    small = workdir / "spec-warm.json"
+    small.write_text(json.dumps(spec(3), ensure_ascii=False), encoding="utf-8")
+    run_child(small, workdir / "warm.pdf", before_env, NO_ACCEL)
+    run_child(small, workdir / "warm.pdf", after_env)
+    figures: dict[str, list[tuple[float, float]]] = {name: [] for name in outs}
+    for _ in range(runs):
+        figures["before"].append(run_child(spec_path, outs["before"], before_env, NO_ACCEL))
+        figures["after"].append(run_child(spec_path, outs["after"], after_env))
+        figures["after-no-accel"].append(run_child(spec_path, outs["after-no-accel"], after_env, NO_ACCEL))
+    med = {
+        name: (statistics.median(t for t, _ in f), statistics.median(m for _, m in f)) for name, f in figures.items()
+    }
+    base_s, base_mib = med["before"]
+    labels = {
+        "before": "before: two passes, no rl_accel",
+        "after": "after: one pass, rl_accel" + ("" if importlib_has("_rl_accel") else " (NOT INSTALLED here)"),
+        "after-no-accel": "after: one pass, no rl_accel",
+    }
+    for name, (seconds, mib) in med.items():
+        runs_text = ", ".join(f"{t:.2f}" for t, _ in figures[name])
+        print(
+            f"  {labels[name]:<36} {seconds:6.2f} s  {seconds / base_s:5.2f}x   peak RSS {mib:6.1f} MiB "
+            f"({mib / base_mib:4.2f}x)   runs: {runs_text} s"
+        )
+    ratio, mib = med["after"][0] / base_s, med["after"][1]
+    time_ok, mem_ok = ratio <= TARGET_RATIO, mib < TARGET_COMPARE_MIB
+    print(f"  same output (after vs before): {same_pages(outs['before'], outs['after'])}")
+    print(
+        f"  verdict: after is {ratio:.2f}x before ({'meets' if time_ok else 'MISSES'} <= {TARGET_RATIO}x), "
+        f"{mib:.0f} MiB ({'meets' if mem_ok else 'MISSES'} < {TARGET_COMPARE_MIB:.0f} MiB)"
+    )
+    return time_ok and mem_ok
+
+
+def importlib_has(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs per figure (median reported); default {RUNS}")
+    parser.add_argument("--compare-only", action="store_true", help="only the before/after comparison")
+    parser.add_argument("--baseline", help="git ref whose src/ is 'before' (default: the last two-pass render)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when the before/after target is missed")
+    args = parser.parse_args(argv)
     print(bytecode_state.state())
-    print(f"PDF report, whole process (python -c 'import incident_kit.render.pdf; render_pdf(...)'), median of {RUNS}")
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         workdir = Path(tmp)
-        env = child_env(workdir / "pycache")
-        measure(10, workdir, env)  # warm-up: compiles the bytecode, as the action's setup does
-        print("  with compiled bytecode (as installed by the action's setup):")
-        for n in SIZES:
-            median, peak, size, times = measure(n, workdir, env)
-            print(
-                f"  {n:>5} comments: {median:6.2f} s {verdict(median, TARGET_SECONDS.get(n))}"
-                f"   peak RSS {peak:6.1f} MiB {verdict(peak, TARGET_MIB.get(n))}"
-                f"   PDF {size / 1024:8.1f} KiB   runs: {', '.join(f'{t:.2f}' for t in times)} s"
-            )
-        median, peak, _size, _times = measure(10, workdir, child_env(None))
-        print(f"  for information, 10 comments with no .pyc at all (every import compiled, stdlib too): {median:.2f} s")
-    return 0
+        if not args.compare_only:
+            sizes(workdir, args.runs)
+        ok = compare(workdir, args.runs, args.baseline or baseline_ref())
+    return 1 if args.strict and not ok else 0
+
+
+def sizes(workdir: Path, runs: int) -> None:
+    """This checkout's render at 10, 100 and 1,000 comments against the absolute targets."""
+    print(f"PDF report, whole process (python -c 'import incident_kit.render.pdf; render_pdf(...)'), median of {runs}")
+    env = child_env(workdir / "pycache")
+    measure(10, workdir, env, 1)  # warm-up: compiles the bytecode, as the action's setup does
+    print("  with compiled bytecode (as installed by the action's setup):")
+    for n in SIZES:
+        median, peak, size, times = measure(n, workdir, env, runs)
+        print(
+            f"  {n:>5} comments: {median:6.2f} s {verdict(median, TARGET_SECONDS.get(n))}"
+            f"   peak RSS {peak:6.1f} MiB {verdict(peak, TARGET_MIB.get(n))}"
+            f"   PDF {size / 1024:8.1f} KiB   runs: {', '.join(f'{t:.2f}' for t in times)} s"
+        )
+    median, _peak, _size, _times = measure(10, workdir, child_env(None), runs)
+    print(f"  for information, 10 comments with no .pyc at all (every import compiled, stdlib too): {median:.2f} s")
 
 
 if __name__ == "__main__":

@@ -98,31 +98,48 @@ venv_python() {
     fi
 }
 
-# bootstrap_uv PYTHON: sets uv (and tmp, removed on exit) to a uv binary: INCIDENT_KIT_UV, or the
-# version pinned in requirements/bootstrap.txt installed by PYTHON's pip into a temporary folder.
+# uv_fetch_start PYTHON: starts installing the uv pinned in requirements/bootstrap.txt with PYTHON's
+# pip into a temporary folder, in the background, so making the venv and copying incident-kit in
+# overlap the fetch (it is the longest step of a cold setup). uv_fetch_finish waits for it and
+# sets uv. INCIDENT_KIT_UV, when set, is used instead and nothing is fetched.
 tmp=""
 uv=""
-bootstrap_uv() {
-    local python="$1" candidate
-    [[ -z "$uv" ]] || return 0 # one run can build both tiers
+uv_pid=""
+uv_fetch_start() {
+    local python="$1"
+    [[ -z "$uv" && -z "$uv_pid" && -z "${INCIDENT_KIT_UV:-}" ]] || return 0 # one run can build both tiers
+    tmp="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/incident-kit-uv.XXXXXX")"
+    # The uv binary is needed only to build, so it stays out of the cached venv. A fatal error
+    # while the fetch runs must not leave it running behind the failed step.
+    trap '[[ -z "$uv_pid" ]] || kill "$uv_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+    # --target installs outside the interpreter (and is allowed on PEP 668 "externally managed"
+    # Pythons); --only-binary so a missing wheel fails at once instead of compiling Rust.
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore "$python" -I -m pip install --quiet --no-input \
+        --require-hashes --no-deps --only-binary :all: --target "$tmp/uv" \
+        -r "$root/requirements/bootstrap.txt" >"$tmp/pip.log" 2>&1 &
+    uv_pid=$!
+}
+
+uv_fetch_finish() {
+    local python="$1" candidate status=0
+    [[ -z "$uv" ]] || return 0
     if [[ -n "${INCIDENT_KIT_UV:-}" ]]; then
         uv="$INCIDENT_KIT_UV"
         return 0
     fi
+    [[ -n "$uv_pid" ]] || uv_fetch_start "$python"
     phase "uv bootstrap"
-    if ! "$python" -I -m pip --version >/dev/null 2>&1; then
+    wait "$uv_pid" || status=$?
+    uv_pid=""
+    # Asked of the log rather than by a `pip --version` first: that would be one more Python
+    # start on every cold run.
+    if [[ "$status" != 0 ]] && grep -q "No module named pip" "$tmp/pip.log"; then
         fatal "The Python at $python has no pip, which incident-kit needs once to fetch uv: add actions/setup-python before this step, or set INCIDENT_KIT_PYTHON to a Python that has incident-kit installed."
     fi
-    tmp="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/incident-kit-uv.XXXXXX")"
-    # The uv binary is needed only to build, so it stays out of the cached venv.
-    trap 'rm -rf "$tmp"' EXIT
-    # --target installs outside the interpreter (and is allowed on PEP 668 "externally managed"
-    # Pythons); --only-binary so a missing wheel fails at once instead of compiling Rust.
-    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore "$python" -I -m pip install --quiet --no-input \
-        --require-hashes --no-deps --only-binary :all: --target "$tmp" \
-        -r "$root/requirements/bootstrap.txt" ||
+    cat "$tmp/pip.log"
+    [[ "$status" == 0 ]] ||
         fatal "pip could not install uv from requirements/bootstrap.txt (log above): check that the runner reaches PyPI, or a mirror named in PIP_INDEX_URL."
-    for candidate in "$tmp/bin/uv" "$tmp/Scripts/uv.exe" "$tmp/bin/uv.exe"; do
+    for candidate in "$tmp/uv/bin/uv" "$tmp/uv/Scripts/uv.exe" "$tmp/uv/bin/uv.exe"; do
         if [[ -f "$candidate" ]]; then
             uv="$candidate"
             break
@@ -138,13 +155,22 @@ build_venv() {
     # A half-built venv carries no stamp, so a crash anywhere below means a rebuild next time.
     rm -rf "$venv"
 
+    uv_fetch_start "$python"
+
     phase "venv"
     # --without-pip: seeding pip costs about 2 s and uv installs everything anyway.
     "$python" -I -m venv --without-pip "$venv" ||
         fatal "$python -m venv could not create $venv: check that the runner's Python has its venv module and the action's folder is writable."
     vpy="$(venv_python "$venv")" || fatal "python -m venv did not create an interpreter in $venv: check the runner's Python installation."
 
-    bootstrap_uv "$python"
+    phase "project"
+    # incident-kit itself: copied from this checkout and compiled, no wheel built (setup/install_source.py
+    # says why), while uv is fetched. The venv's interpreter runs it, so the bytecode is for the
+    # Python that runs incident-kit.
+    "$vpy" -I "$here/install_source.py" "$root" ||
+        fatal "Could not copy incident-kit's source from $root into $venv (log above): check that the action's folder is writable and the runner's disk is not full."
+
+    uv_fetch_finish "$python"
 
     # --no-config: a uv.toml or [tool.uv] in the caller's repository describes their project,
     # not this one. UV_PYTHON_DOWNLOADS=never: use the venv's interpreter, never fetch another.
@@ -156,12 +182,6 @@ build_venv() {
     "$uv" pip install --no-config --quiet --python "$vpy" \
         --no-deps --require-hashes --compile-bytecode -r "$root/requirements/event.txt" ||
         fatal "uv could not install requirements/event.txt (log above): check that the runner reaches PyPI, or a mirror named in UV_INDEX_URL."
-
-    phase "project"
-    # incident-kit itself: copied from this checkout and compiled, no wheel built (setup/install_source.py
-    # says why). The venv's interpreter runs it, so the bytecode is for the Python that runs it.
-    "$vpy" -I "$here/install_source.py" "$root" ||
-        fatal "Could not copy incident-kit's source from $root into $venv (log above): check that the action's folder is writable and the runner's disk is not full."
 
     phase ""
     printf '%s\n' "$stamp_value" >"$venv/.incident-kit-stamp"
@@ -175,7 +195,7 @@ build_report() {
     echo "::group::incident-kit: installing the PDF tools (first report for this version)"
     in_group=true
     rm -rf "$dir"
-    bootstrap_uv "$python"
+    uv_fetch_finish "$python"
     export UV_PYTHON_DOWNLOADS=never
     phase "report deps"
     # --target: its own folder, cached under its own key; --python: bytecode for the event venv's
