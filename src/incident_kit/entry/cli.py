@@ -1,20 +1,22 @@
 """The ``incident-kit`` command line: ``check``, ``install`` (and the commands later issues add).
 
 Imports stay inside each command so ``incident-kit check`` loads only the
-parser and the rules: no HTTP, PDF or calendar library on that path.
+parser and the rules: no HTTP, PDF or calendar library on that path; ``json`` only
+for the commands that read or write it; ``run`` (every action step) not even argparse.
 Exit codes: 0 fine, 1 errors found, 2 bad usage or bad config.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import json
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_kit.basics.times import format_iso, parse_iso, require_iso
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -25,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    if (sys.argv[1:] if argv is None else argv) == ["run"]:
+        # What every action step runs (setup/run.sh): `run` takes no options, so the event goes
+        # straight to its handler without importing argparse and building every command's parser.
+        return int(importlib.import_module("incident_kit.entry.action").main())
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -37,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     from incident_kit import __version__
 
     parser = argparse.ArgumentParser(
@@ -182,6 +190,8 @@ def _weekly(args: argparse.Namespace) -> int:
                 f"--local {args.local}: the sandbox repository is damaged ({damaged}); "
                 f"make a new one with `incident-kit demo --out {args.local} --force`"
             )
+        import json
+
         full_name = str(json.loads((folder / "repo.json").read_text(encoding="utf-8")).get("full_name") or "local")
         # With --now, what the scan writes is dated then too (comments, follow-up issues).
         local = LocalRepository(folder, full_name=full_name, clock=(lambda: now) if now else None)
@@ -236,6 +246,8 @@ def _weekly(args: argparse.Namespace) -> int:
 
 def _damaged_sandbox(folder: Any) -> str:
     """Why a sandbox's repo.json cannot be used, or "" (its entries are checked as they are read)."""
+    import json
+
     try:
         data = json.loads((folder / "repo.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -372,6 +384,8 @@ def _check(args: argparse.Namespace) -> int:
     result = evaluate(incident, context, config)
     name = "<stdin>" if args.file == "-" else args.file
     if args.format == "json":
+        import json
+
         # On a stdout that is not UTF-8, backslashreplace would write "\xd7" for "×": not JSON.
         utf8 = (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") == "utf8"
         json.dump(_as_json(result, context, config), sys.stdout, ensure_ascii=not utf8, indent=2)
@@ -512,6 +526,8 @@ def _report(args: argparse.Namespace) -> int:
         text = None if raw is None else _text_of(args.comments, raw, what)
         if text is None:
             return EXIT_USAGE
+        import json
+
         try:
             loaded = json.loads(text)
         except ValueError as exc:
