@@ -27,7 +27,7 @@ from pathlib import Path
 import bytecode_state  # bench/: which bytecode state the figures are for
 
 ROOT = Path(__file__).resolve().parents[1]
-NEEDED = ("setup", "requirements", "src", "ISSUE_TEMPLATE", "workflows", "pyproject.toml")
+NEEDED = ("setup", "requirements", "src", "ISSUE_TEMPLATE", "workflows", "starter", "pyproject.toml")
 
 
 def prepared(source: Path, scratch: Path, env: dict[str, str]) -> Path:
