@@ -2,5 +2,6 @@
 
 ``times`` (ISO times in and out, always aware UTC), ``markers`` (the hidden HTML markers),
 ``limits`` (GitHub's body limit and page size), ``attachment_urls`` (GitHub's upload URL
-forms and hosts) and ``roles`` (the role order and names).
+forms and hosts), ``roles`` (the role order and names) and ``patterns`` (regular expressions
+compiled on first use).
 """

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 
+from incident_kit.basics.patterns import LazyPattern
 from incident_kit.body.model import ActionItem, ListItem
 from incident_kit.body.text import fold
 from incident_kit.settings.defaults import (
@@ -52,9 +53,9 @@ def parse_action_items(items: tuple[ListItem, ...], topic_of: dict[int, str]) ->
 
 
 _VAGUE = tuple(re.compile(p) for p in DEFAULT_VAGUE_PATTERNS)
-_NOUNS = re.compile(CONCRETE_NOUNS)
-_VERBS = re.compile(CONCRETE_VERBS)
-_FILE = re.compile(r"`[^`]+`|(?<![\w@])[\w./-]+\.(?:py|ya?ml|sh|js|ts|json|toml|md|go|rb|tf|sql|cfg|ini|conf|txt)\b")
+_NOUNS = LazyPattern(CONCRETE_NOUNS)
+_VERBS = LazyPattern(CONCRETE_VERBS)
+_FILE = LazyPattern(r"`[^`]+`|(?<![\w@])[\w./-]+\.(?:py|ya?ml|sh|js|ts|json|toml|md|go|rb|tf|sql|cfg|ini|conf|txt)\b")
 
 
 @functools.lru_cache(maxsize=64)

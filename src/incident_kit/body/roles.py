@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from incident_kit.basics.patterns import LazyPattern
 from incident_kit.basics.roles import ROLE_NAMES, ROLE_ORDER
 from incident_kit.body.model import Attendee, ListItem, Role
 from incident_kit.body.text import fold
@@ -52,9 +53,9 @@ def parse_roles(items: tuple[ListItem, ...]) -> tuple[Role, ...]:
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Honorifics people add to names; a name is looked up without them.
-_HONORIFICS = re.compile(r"(?:さん|さま|様|氏|くん|君|ちゃん|殿|先生)$")
+_HONORIFICS = LazyPattern(r"(?:さん|さま|様|氏|くん|君|ちゃん|殿|先生)$")
 _SEPARATORS = re.compile(r"[,、，;；/／・]|\s+and\s+|\s+と\s*|(?<=さん)と")
-_NOT_A_NAME = re.compile(r"^(?:x+|\.+|…|todo|tbd|未定|-+|\?+)$", re.I)
+_NOT_A_NAME = LazyPattern(r"^(?:x+|\.+|…|todo|tbd|未定|-+|\?+)$", re.I)
 
 
 def name_key(name: str) -> str:

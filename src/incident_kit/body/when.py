@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
+from incident_kit.basics.patterns import LazyPattern
 from incident_kit.basics.times import FIRST_YEAR, LAST_YEAR
 
 # Abbreviations with one meaning in practice, as offsets from UTC in hours.
@@ -95,7 +96,7 @@ _ZONE = (
     r")(?![A-Za-z0-9])\s*[)\]]?)?"
 )
 _STAMP = re.compile(rf"^(?:{_DATE}(?:\s*[T,]\s*|\s+(?:at\s+)?)?)?(?:{_TIME}){_ZONE}", re.I)
-_DATE_ONLY = re.compile(rf"^{_DATE}", re.I)
+_DATE_ONLY = LazyPattern(rf"^{_DATE}", re.I)
 _REST_LEAD = " \t:-–—|"
 
 

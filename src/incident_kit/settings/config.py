@@ -18,6 +18,7 @@ from datetime import date
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from incident_kit.basics.patterns import LazyPattern
 from incident_kit.settings.defaults import DEFAULT_VIDEO_HOSTS
 
 
@@ -229,8 +230,8 @@ def _choice(*allowed: str) -> Parser:
     return parse
 
 
-_HANDLE = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+_HANDLE = LazyPattern(r"^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_EMAIL = LazyPattern(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 def _handle(node: yaml.Node) -> str:
@@ -331,7 +332,7 @@ def _path_template(node: yaml.Node) -> str:
     return value
 
 
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_PLACEHOLDER = LazyPattern(r"\{([^{}]*)\}")
 
 
 def _filled_path(*fields: str) -> Parser:
@@ -391,7 +392,7 @@ _WEEKLY: _Schema = {
     "template-path": ("template_path", _path_template),
 }
 # ---- notify (issue #8)
-_SLACK_MENTION = re.compile(r"^(?:<!(?:here|channel|everyone)>|<!subteam\^[A-Z0-9]+>|<@[UW][A-Z0-9]+>)$")
+_SLACK_MENTION = LazyPattern(r"^(?:<!(?:here|channel|everyone)>|<!subteam\^[A-Z0-9]+>|<@[UW][A-Z0-9]+>)$")
 
 
 def _https_link(node: yaml.Node) -> str:
