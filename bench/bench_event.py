@@ -10,6 +10,7 @@ edit; 0 writes when nothing changed. Issue #16: the typical edit within 1.25x of
 process that imports PyGithub and makes the same GET requests through it (measured in the same
 run, interleaved with the handler's runs). Run: ``.venv/bin/python bench/bench_event.py``.
 
+``--runs N`` sets the number of runs (default 9).
 ``--compare SRC`` also runs the handler from another checkout's ``src`` (PYTHONPATH=SRC, e.g. a worktree
 of main), interleaved with the others, so a before/after ratio is not skewed by the machine's load.
 """
@@ -36,7 +37,7 @@ from incident_kit.body import edits  # noqa: E402
 from incident_kit.entry import resources  # noqa: E402
 
 REPO, BOT, TOKEN = "octo/app", "github-actions[bot]", "t"
-RUNS = 9
+RUNS = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 9
 # cmarkgfm is not here: it parses the body on every event now (it is the event path).
 HEAVY = ("xhtml2pdf", "reportlab", "icalendar", "nh3", "PIL", "jinja2", "yaml", "smtplib")
 
