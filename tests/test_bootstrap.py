@@ -195,7 +195,7 @@ def _copy_root(tmp_path: Path) -> Path:
     """The files run.sh and the fingerprint read, in a scratch root (so no real venv is touched)."""
     root = tmp_path / "action-root"
     root.mkdir()
-    for name in ("setup", "requirements", "src", "ISSUE_TEMPLATE", "workflows"):
+    for name in ("setup", "requirements", "src", "ISSUE_TEMPLATE", "workflows", "starter"):
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(ROOT / "pyproject.toml", root / "pyproject.toml")
@@ -265,6 +265,65 @@ def test_a_stale_stamp_rebuilds_from_scratch(tmp_path: Path) -> None:
     assert "::error title=incident-kit setup::" in done.stdout and "could not create" in done.stdout
 
 
+def test_the_source_is_copied_into_the_venv_compiled_with_its_shipped_files(tmp_path: Path) -> None:
+    # What run.sh's "project" phase runs (issue #16: no wheel is built), on a real venv.
+    root = _copy_root(tmp_path)
+    venv = tmp_path / "venv"
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-I", str(root / "setup" / "install_source.py"), str(root)],
+        cwd=tmp_path,
+        env=_base_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    probe = (
+        "import incident_kit, json\n"
+        "from incident_kit.entry import resources\n"
+        "print(json.dumps({'file': incident_kit.__file__, 'starter': sorted(resources.files('starter')),\n"
+        "    'workflows': sorted(resources.files('workflows')), 'template': resources.template_text(),\n"
+        "    'built_from': resources.built_from() is None}))\n"
+    )
+    # Run from elsewhere, as the action does (-I: the caller's checkout is never on the path).
+    out = subprocess.run(
+        [str(python), "-I", "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    import json
+
+    seen = json.loads(out)
+    package = Path(seen["file"]).parent
+    assert package.parent.name == "site-packages" and venv in package.parents
+    assert seen["template"] == (ROOT / "ISSUE_TEMPLATE" / "incident.md").read_text(encoding="utf-8")
+    shipped = {
+        n: sorted(p.name for p in (ROOT / n).iterdir() if p.is_file() and p.name[0] != ".")
+        for n in ("starter", "workflows")
+    }
+    assert seen["starter"] == shipped["starter"] and seen["starter"]
+    assert seen["workflows"] == shipped["workflows"] and seen["workflows"]
+    assert seen["built_from"]  # no git, no wheel: install asks for --pin rather than guess
+    # Every module has its bytecode beside it, for this interpreter, matching the copied source.
+    sources = [p for p in package.rglob("*.py")]
+    tag = subprocess.run(
+        [str(python), "-I", "-c", "import sys; print(sys.implementation.cache_tag)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    assert len(sources) == len(list((ROOT / "src" / "incident_kit").rglob("*.py")))
+    assert [p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").is_file()] == []
+    assert (package / "render" / "fonts" / "ipaexg.ttf").is_file()  # the report renders from the copy
+    # A copy, not a link to the checkout: a later edit there changes nothing until the next build.
+    (root / "src" / "incident_kit" / "__init__.py").write_text("raise SystemExit('the checkout was imported')\n")
+    again = subprocess.run([str(python), "-I", "-c", "import incident_kit"], capture_output=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+
+
 def test_an_old_python3_fails_with_what_to_do(tmp_path: Path) -> None:
     root = _copy_root(tmp_path)
     env = _base_env(tmp_path)
@@ -328,5 +387,12 @@ def test_cache_key_follows_the_lock_and_is_empty_with_incident_kit_python(tmp_pa
     third = _cache_key(root, env, tmp_path)
     assert third["key"] != second["key"] and third["report-key"] != second["report-key"] != first_report
     (root / "src" / "incident_kit" / "new_module.py").write_text("")
-    assert _cache_key(root, env, tmp_path)["key"] != first
+    fourth = _cache_key(root, env, tmp_path)["key"]
+    assert fourth != first
+    # Everything setup/install_source.py copies in, and the recipe itself, moves the key too.
+    (root / "starter" / "incident-kit.yml").write_text("# changed\n")
+    fifth = _cache_key(root, env, tmp_path)["key"]
+    with (root / "setup" / "run.sh").open("a") as script:
+        script.write("# changed\n")
+    assert len({fourth, fifth, _cache_key(root, env, tmp_path)["key"]}) == 3
     assert _cache_key(root, {**env, "INCIDENT_KIT_PYTHON": sys.executable}, tmp_path)["key"] == ""
