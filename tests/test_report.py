@@ -286,8 +286,9 @@ def test_hostile_markdown_reads_no_file_reaches_no_host_runs_no_code(
     assert [o for o in opened if str(out) in o]  # the hook did see opens: the child's own PDFs
     for path in ("/etc/passwd", "/proc/self/environ", str(canary)):
         assert not [o for o in opened if path in o], (path, opened)
-    # Hangs: each render came back quickly (the child as a whole had a timeout).
-    assert max(result["timings"].values()) < 20, result["timings"]
+    # Hangs: the child as a whole has a timeout (a render that hangs fails the run above); how fast
+    # each render is belongs in bench/, not in a timed assertion. Every payload did come back:
+    assert len(result["timings"]) == 3 * len(payloads), sorted(result["timings"])
     # xhtml2pdf's log (which quotes document text) never reached stderr.
     assert "Blocked by the resource policy" not in proc.stderr
 
