@@ -70,7 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_check)
 
     install = sub.add_parser("install", help="install the workflows, issue template and a starter config")
-    install.add_argument("--target", default=".", metavar="DIR", help="the repository's root (default: .)")
+    install.add_argument(
+        "--target",
+        metavar="DIR",
+        help="the repository's root (default: the top of the git work tree you are in)",
+    )
     install.add_argument("--force", action="store_true", help="replace shipped files you changed")
     install.add_argument("--dry-run", action="store_true", help="list what would be done, change nothing")
     install.add_argument(
@@ -583,12 +587,37 @@ def _install(args: argparse.Namespace) -> int:
 
     from incident_kit import __version__
     from incident_kit.entry import resources
-    from incident_kit.entry.install import Pin, apply_install, check_action, check_pin, check_tag, plan_install
+    from incident_kit.entry.install import (
+        Pin,
+        apply_install,
+        check_action,
+        check_pin,
+        check_tag,
+        git_top_level,
+        plan_install,
+    )
 
-    target = Path(args.target)
-    if not target.is_dir():
-        what = "is not a folder" if target.exists() else "no such folder"
-        return _fail(f"--target {args.target}: {what}; pass the root of your repository")
+    if args.target is None:
+        # GitHub reads .github/ only at the top of the repository: from repo/src, install there.
+        top = git_top_level(Path.cwd())
+        if top is None:
+            return _fail(
+                "this folder is not inside a git repository: run `incident-kit install` in your repository "
+                "(anywhere in its work tree), or pass --target DIR (the repository's root)"
+            )
+        target = top
+        print(f"installing into {top} (the top of this git work tree)")
+    else:
+        target = Path(args.target)
+        if not target.is_dir():
+            what = "is not a folder" if target.exists() else "no such folder"
+            return _fail(f"--target {args.target}: {what}; pass the root of your repository")
+        top = git_top_level(target)
+        if top is not None and top.resolve() != target.resolve():
+            return _fail(
+                f"--target {args.target} is inside the git repository {top} but is not its top level, and GitHub "
+                f"reads .github/ only there: pass --target {top}"
+            )
     try:
         action = check_action(args.action) if args.action else None
         tag = check_tag(args.tag) if args.tag else None
@@ -605,13 +634,19 @@ def _install(args: argparse.Namespace) -> int:
                 "record, or a source copy without git), and will not write a placeholder: pass --pin <commit SHA "
                 "of the incident-kit release> (the release page names it), e.g. --pin 0123abc...  --tag v0.2.0"
             )
-        pin = Pin(built.commit, f"v{__version__}", action)
-        print(f"pinning incident-kit to {built.commit} (v{__version__}, the commit of {built.source})")
+        pin = Pin(built.commit, built.comment, action)
+        if built.release:
+            print(f"pinning incident-kit to {built.commit} ({built.release}, the commit of {built.source})")
+        else:
+            print(
+                f"pinning incident-kit to {built.commit} (v{__version__}, unreleased: no release tag "
+                f"v{__version__} at this commit; the commit of {built.source})"
+            )
         if built.source.startswith("the source checkout"):
             print("  a source checkout's commit must be pushed to GitHub for the workflows to find it")
     else:
         same = built is not None and built.commit == commit
-        pin = Pin(commit, tag or (f"v{__version__}" if same else None), action)
+        pin = Pin(commit, tag or (built.comment if built is not None and same else None), action)
     steps = plan_install(target, args.force, pin)
     prefix = "would " if args.dry_run else ""
     for step in steps:
@@ -624,7 +659,7 @@ def _install(args: argparse.Namespace) -> int:
             print(f"{prefix}{verb} {rel}{reason}")
     if not args.dry_run:
         apply_install(steps)
-    if pin.version is None:
+    if pin.comment is None:
         print(
             "note: the uses: lines carry no version comment: add --tag vX.Y.Z (the release of that commit) "
             "so readers and Dependabot see which release it is",

@@ -1,7 +1,8 @@
 """``incident-kit install``: put the workflows, the issue template and a starter config into a repository.
 
 Every ``uses:`` of incident-kit in the workflows it writes is pinned to one commit
-(the one this package was built from, or ``--pin``) with the version in a comment.
+(the one this package was built from, or ``--pin``) with the release in a comment
+(``# v0.2.0``; ``# main@1a2b3c4 (unreleased)`` for a commit that is no release).
 Installing is reconciling: a file that is missing is created; a workflow the team
 edited keeps every edit and only has its incident-kit ``uses:`` lines re-pinned in
 place; a workflow with no incident-kit ``uses:`` left was replaced by the team and
@@ -12,6 +13,7 @@ without pins; the settings file is never overwritten. Installing twice changes n
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +34,10 @@ _USES = re.compile(
     r"""(?P<sub>(?:/[A-Za-z0-9_.-]+)*)@(?P<ref>[^\s"'#]+)(?P=q)(?P<tail>\s*(?:#.*)?)$"""
 )
 # A trailing comment incident-kit wrote (or a version comment like it): replaced when re-pinning.
-_VERSION_COMMENT = re.compile(r"^\s*(?:#\s*(?:v?\d[\w.+-]*|release\S*|pinned\b.*))?\s*$")
+# "main@1a2b3c4 (unreleased)" is what install writes for a commit that is no release.
+_VERSION_COMMENT = re.compile(
+    r"^\s*(?:#\s*(?:v?\d[\w.+-]*|release\S*|pinned\b.*|(?:[\w./-]+@)?[0-9a-f]{7,40} \(unreleased\)))?\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class Pin:
     """What every incident-kit ``uses:`` should say."""
 
     commit: str
-    version: str | None  # the comment, e.g. "v0.2.0"; None when the commit's release is unknown
+    comment: str | None  # "v0.2.0" for a release, "main@1a2b3c4 (unreleased)"; None when unknown
     action: str | None = None  # OWNER/REPO of a fork; None keeps the repository a file already names
 
 
@@ -95,7 +100,7 @@ def repin(text: str, pin: Pin) -> tuple[str, int]:
         found += 1
         tail = match["tail"]
         keep = "" if _VERSION_COMMENT.match(tail) else tail  # a comment of the team's own stays
-        comment = keep or (f" # {pin.version}" if pin.version else "")
+        comment = keep or (f" # {pin.comment}" if pin.comment else "")
         head = f"{pin.action or match['repo']}{match['sub']}@{pin.commit}"
         line = f"{match['lead']}{match['q']}{head}{match['q']}{comment}"
         out.append(line + raw[len(body) :])
@@ -118,10 +123,61 @@ def shipped_files(target: Path, pin: Pin) -> dict[Path, bytes]:
     return out
 
 
+def git_top_level(folder: Path) -> Path | None:
+    """The top of the git work tree ``folder`` is in, or None (not in one, a bare repository, no git)."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    top = done.stdout.strip()
+    return Path(top) if done.returncode == 0 and top else None
+
+
+# What makes a file under ISSUE_TEMPLATE/ the incident template already: the seed's and ours share
+# these headings, whatever the file is called and whatever the team renamed the entry to.
+_TEMPLATE_MARKS = (re.compile(r"^#+\s*Video of incid", re.MULTILINE), re.compile(r"\bInvestigator", re.IGNORECASE))
+_NAME = re.compile(r"""^name:\s*["']?(?P<name>[^"'\r\n]*?)["']?\s*$""", re.MULTILINE)
+
+
+def incident_templates(target: Path, ours: str = "incident.md") -> list[Path]:
+    """Issue templates other than ``ours`` that already are an incident template: one whose chooser
+    entry is called "Incident", or one that reads like the incident template (a copy of the seed)."""
+    folder = target / ".github" / "ISSUE_TEMPLATE"
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name == ours or not path.is_file() or path.suffix.lower() not in (".md", ".yml", ".yaml"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+        except OSError:
+            continue
+        named = _NAME.search(text.split("\n---", 1)[0] if text.startswith("---") else text)
+        if (named and named["name"].strip().casefold() == "incident") or all(m.search(text) for m in _TEMPLATE_MARKS):
+            found.append(path)
+    return found
+
+
 def plan_install(target: Path, force: bool, pin: Pin) -> list[Step]:
     steps: list[Step] = []
     workflows = target / ".github" / "workflows"
+    ours = target / ".github" / "ISSUE_TEMPLATE" / "incident.md"
+    others = incident_templates(target)
     for path, data in shipped_files(target, pin).items():
+        if path == ours and not path.exists() and others and not force:
+            names = ", ".join(str(p.relative_to(target)) for p in others)
+            steps.append(
+                Step(
+                    path,
+                    "skip",
+                    f"{names} is already an incident template: adding this one would show two in the New issue "
+                    "chooser; keep yours, or remove it and run install again (--force adds this one anyway)",
+                )
+            )
+            continue
         if not path.exists():
             steps.append(Step(path, "create", data=data))
             continue
@@ -138,7 +194,9 @@ def plan_install(target: Path, force: bool, pin: Pin) -> list[Step]:
         elif path.parent == workflows:
             steps.append(_repin_step(path, current, data, pin))
         else:
-            steps.append(Step(path, "skip", "it differs from the shipped version (your change?); --force replaces it"))
+            steps.append(
+                Step(path, "skip", "it differs from the shipped version, perhaps by your edit; --force replaces it")
+            )
     return steps
 
 
@@ -153,8 +211,8 @@ def _repin_step(path: Path, current: bytes, shipped: bytes, pin: Pin) -> Step:
         return Step(
             path,
             "skip",
-            "no incident-kit `uses:` left in it (replaced by you? a fork under another name needs --action); "
-            "--force replaces it with the shipped file",
+            "no incident-kit `uses:` left in it: you replaced it, or it uses a fork under another name, which "
+            "needs --action; --force replaces it with the shipped file",
         )
     # Whether the team changed more than the pins: both sides pinned alike, so a fork or an
     # older pin is no "change" of its own.

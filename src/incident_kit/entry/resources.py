@@ -10,18 +10,20 @@ The commit: a wheel or sdist built from a git checkout carries
 ``incident_kit/_build_info.py`` (written by ``hatch_build.py``). A source checkout
 (an editable install) has no such file; there the checkout's ``git rev-parse HEAD``
 is the commit, since the code that runs is that checkout's. Anything else knows
-no commit, and ``install`` then asks for ``--pin`` rather than guess.
+no commit, and ``install`` then asks for ``--pin`` rather than guess. Whether the commit is
+a release (and so gets ``# vX.Y.Z`` beside the pin) is decided by :mod:`git_info` for both.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
-import subprocess
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
+
+from incident_kit.entry import git_info
 
 SOURCE_ROOT = Path(__file__).resolve().parents[3]
 
@@ -54,7 +56,14 @@ def template_text() -> str:
 @dataclass(frozen=True)
 class BuiltFrom:
     commit: str  # full 40-hex SHA
-    source: str  # how it is known, said to the user: "the wheel" or "the source checkout /path"
+    source: str  # how it is known, said to the user: "the installed package" or "the source checkout /path"
+    release: str = ""  # "vX.Y.Z" when the commit is that release (git_info.release_tag), else ""
+    branch: str = ""  # the branch it was built from, "" when unknown
+
+    @property
+    def comment(self) -> str:
+        """What ``install`` writes beside the pin: ``v0.2.0``, or ``main@1a2b3c4 (unreleased)``."""
+        return git_info.pin_comment(self.commit, self.release, self.branch)
 
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -62,24 +71,30 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 def built_from() -> BuiltFrom | None:
     """The incident-kit commit this code is, or None when it cannot be known."""
+    from incident_kit import __version__
+
     try:
         info = importlib.import_module("incident_kit._build_info")
     except ImportError:
         info = None
     commit = str(getattr(info, "COMMIT", ""))
     if _SHA.match(commit):
-        return BuiltFrom(commit, "the installed package")
-    if not (SOURCE_ROOT / ".git").exists() or not (SOURCE_ROOT / "workflows").is_dir():
+        # A package built before the release record existed says nothing about it: unreleased.
+        release = str(getattr(info, "RELEASE", ""))
+        return BuiltFrom(
+            commit,
+            "the installed package",
+            release if release == f"v{__version__}" else "",
+            str(getattr(info, "BRANCH", "")),
+        )
+    if not (SOURCE_ROOT / "workflows").is_dir():
         return None
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--verify", "HEAD^{commit}"],
-            cwd=SOURCE_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+    head = git_info.head_commit(SOURCE_ROOT)
+    if head is None:
         return None
-    return BuiltFrom(head, f"the source checkout {SOURCE_ROOT}") if _SHA.match(head) else None
+    return BuiltFrom(
+        head,
+        f"the source checkout {SOURCE_ROOT}",
+        git_info.release_tag(SOURCE_ROOT, __version__),
+        git_info.branch(SOURCE_ROOT),
+    )
