@@ -51,21 +51,33 @@ def validate(repo: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path]:
-    """(the clone's commit, the wheel, the sdist), built by hatchling from a fresh clone."""
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh clone of this checkout, as a newcomer has it: no release tag at its HEAD."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs git and a git checkout")
-    hatchling = BIN / "hatchling"
-    if not hatchling.exists():
+    if not (BIN / "hatchling").exists():
         pytest.skip("hatchling is not installed (it is in the dev extra)")
     work = tmp_path_factory.mktemp("adoption")
-    clone = work / "clone"
-    sh("git", "clone", "--quiet", "--no-hardlinks", ROOT, clone)
+    sh("git", "clone", "--quiet", "--no-hardlinks", ROOT, work / "clone")
+    for tag in sh("git", "tag", "--points-at", "HEAD", cwd=work / "clone").split():
+        sh("git", "tag", "-d", tag, cwd=work / "clone")  # should this checkout be a release: test a clone of main
+    return work / "clone"
+
+
+@pytest.fixture(scope="module")
+def built(clone: Path) -> tuple[str, Path, Path]:
+    """(the clone's commit, the wheel, the sdist), built by hatchling from the clone."""
     commit = sh("git", "rev-parse", "HEAD", cwd=clone).strip()
-    sh(hatchling, "build", "-t", "wheel", "-t", "sdist", "-d", work / "dist", cwd=clone)
-    (wheel,) = (work / "dist").glob("*.whl")
-    (sdist,) = (work / "dist").glob("*.tar.gz")
+    sh(BIN / "hatchling", "build", "-t", "wheel", "-t", "sdist", "-d", clone.parent / "dist", cwd=clone)
+    (wheel,) = (clone.parent / "dist").glob("*.whl")
+    (sdist,) = (clone.parent / "dist").glob("*.tar.gz")
     return commit, wheel, sdist
+
+
+def unreleased(clone: Path, commit: str) -> str:
+    """The comment beside a pin of an unreleased commit: its branch and short commit."""
+    branch = sh("git", "rev-parse", "--abbrev-ref", "HEAD", cwd=clone).strip()
+    return f"# {branch}@{commit[:7]} (unreleased)" if branch != "HEAD" else f"# {commit[:7]} (unreleased)"
 
 
 def _fresh_venv(where: Path, wheel: Path) -> Path:
@@ -83,7 +95,7 @@ def _fresh_venv(where: Path, wheel: Path) -> Path:
 def test_wheel_and_sdist_record_the_commit(built: tuple[str, Path, Path], tmp_path: Path) -> None:
     commit, wheel, sdist = built
     info = zipfile.ZipFile(wheel).read("incident_kit/_build_info.py").decode()
-    assert f'COMMIT = "{commit}"' in info
+    assert f'COMMIT = "{commit}"' in info and 'RELEASE = ""' in info  # no release tag at the clone's HEAD
     names = zipfile.ZipFile(wheel).namelist()
     assert "incident_kit/_data/starter/incident-kit.yml" in names
     with tarfile.open(sdist) as tar:
@@ -93,10 +105,10 @@ def test_wheel_and_sdist_record_the_commit(built: tuple[str, Path, Path], tmp_pa
     # A wheel built from the sdist, where there is no git: the same commit.
     sh(BIN / "hatchling", "build", "-t", "wheel", "-d", tmp_path / "from-sdist", cwd=unpacked)
     (again,) = (tmp_path / "from-sdist").glob("*.whl")
-    assert f'COMMIT = "{commit}"' in zipfile.ZipFile(again).read("incident_kit/_build_info.py").decode()
+    assert zipfile.ZipFile(again).read("incident_kit/_build_info.py").decode() == info
 
 
-def test_from_wheel_to_a_team_repository(built: tuple[str, Path, Path], tmp_path: Path) -> None:
+def test_from_wheel_to_a_team_repository(built: tuple[str, Path, Path], clone: Path, tmp_path: Path) -> None:
     commit, wheel, _ = built
     kit = _fresh_venv(tmp_path / "venv", wheel)
     version = sh(kit, "--version").split()[-1]
@@ -105,9 +117,11 @@ def test_from_wheel_to_a_team_repository(built: tuple[str, Path, Path], tmp_path
     sh("git", "init", "--quiet", team)
 
     out = sh(kit, "install", cwd=team)
-    assert f"pinning incident-kit to {commit} (v{version}, the commit of the installed package)" in out
+    # Issue: built from a clone that is no release, the pins say so instead of claiming `# v0.1.0`.
+    assert f"pinning incident-kit to {commit} (v{version}, unreleased: no release tag v{version} at this" in out
+    assert "the commit of the installed package)" in out
     found = pins(team)
-    assert found and all(t.split("@")[1] == commit and c == f"# v{version}" for t, c in found), found
+    assert found and all(t.split("@")[1] == commit and c == unreleased(clone, commit) for t, c in found), found
     assert (team / ".github" / "incident-kit.yml").read_bytes() == (ROOT / "starter" / "incident-kit.yml").read_bytes()
     validate(team)
 
@@ -135,3 +149,45 @@ def test_from_wheel_to_a_team_repository(built: tuple[str, Path, Path], tmp_path
     }
     assert all(t.split("@")[1] == commit for t, _ in pins(team))
     validate(team)
+
+
+def test_a_release_wheel_pins_with_its_version(built: tuple[str, Path, Path], clone: Path, tmp_path: Path) -> None:
+    """The release workflow builds at the tag v<version>, with the CHANGELOG section: `# vX.Y.Z`,
+    the form Dependabot and Renovate update."""
+    version = re.search(r'__version__ = "([^"]+)"', (clone / "src" / "incident_kit" / "__init__.py").read_text())
+    assert version is not None
+    changelog = clone / "CHANGELOG.md"
+    if f"## [{version[1]}]" not in changelog.read_text(encoding="utf-8"):
+        changelog.write_text(
+            changelog.read_text(encoding="utf-8").replace(
+                "## [Unreleased]", f"## [Unreleased]\n\n## [{version[1]}] - 2026-12-01", 1
+            ),
+            encoding="utf-8",
+        )
+        sh("git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "release", cwd=clone)
+    sh(
+        "git",
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "tag",
+        "-a",
+        "-m",
+        "r",
+        f"v{version[1]}",
+        cwd=clone,
+    )
+    commit = sh("git", "rev-parse", "HEAD", cwd=clone).strip()
+    sh(BIN / "hatchling", "build", "-t", "wheel", "-d", tmp_path / "dist", cwd=clone)
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    kit = _fresh_venv(tmp_path / "venv", wheel)
+    team = tmp_path / "team"
+    team.mkdir()
+    sh("git", "init", "--quiet", team)
+    out = sh(kit, "install", cwd=team)
+    assert f"pinning incident-kit to {commit} (v{version[1]}, the commit of the installed package)" in out
+    assert set(pins(team)) == {
+        (f"incident-kit/incident-kit@{commit}", f"# v{version[1]}"),
+        (f"incident-kit/incident-kit/actions/weekly@{commit}", f"# v{version[1]}"),
+    }
