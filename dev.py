@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Set up a development environment in .venv and run one task.
 
-    python3 dev.py demo     # the demo on the built-in local backend
-    python3 dev.py test     # lint, type-check, workflow audit and the test suite
+    python3 dev.py demo     # the demo on the built-in local backend (about a minute the first time)
+    python3 dev.py test     # lint, type-check, workflow audit and the test suite (about 8 minutes on 2 cores;
+                            # pytest arguments after it, e.g. `python3 dev.py test -x tests/test_cli.py`)
     python3 dev.py bench    # the benchmarks in bench/
     python3 dev.py actions  # write action.yml and actions/*/action.yml from actions/source.toml
 
@@ -72,8 +73,14 @@ def _actionlint() -> None:
 
 
 def main(argv: list[str]) -> int:
-    task = argv[0] if argv else "test"
-    rest = argv[1:]
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        # No task named: say which there are (the test task takes minutes; nobody should start it by accident).
+        print(__doc__)
+        return 0 if argv else 2
+    task, rest = argv[0], argv[1:]
+    if task not in ("demo", "test", "bench", "actions"):
+        print(f"dev.py: no task {task!r}\n{__doc__}", file=sys.stderr)
+        return 2
     if task == "actions":  # standard library only: no .venv needed
         return sh(sys.executable, ROOT / "actions" / "generate.py", *rest, check=False)
     setup()
@@ -97,8 +104,7 @@ def main(argv: list[str]) -> int:
         for script in sorted((ROOT / "bench").glob("bench_*.py")):
             code |= sh(PY, script, *rest, check=False)
         return code
-    print(__doc__, file=sys.stderr)
-    return 2
+    raise AssertionError(task)  # every task is handled above
 
 
 if __name__ == "__main__":
