@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         "--label", action="append", default=[], metavar="NAME", help="a label the issue carries (repeatable)"
     )
     check.add_argument("--closed", action="store_true", help="the issue is closed (as completed)")
+    check.add_argument(
+        "--status",
+        action="store_true",
+        help="print the status comment (markdown) incident-kit would post on its first run for this body, "
+        "instead of the findings",
+    )
     check.set_defaults(func=_check)
 
     install = sub.add_parser("install", help="install the workflows, issue template and a starter config")
@@ -387,6 +393,20 @@ def _check(args: argparse.Namespace) -> int:
     )
     result = evaluate(incident, context, config)
     name = "<stdin>" if args.file == "-" else args.file
+    if args.status:
+        from incident_kit.entry.preview import first_status
+
+        preview = first_status(
+            body, config, labels=frozenset(args.label), closed=args.closed, created_at=created or now, now=now
+        )
+        if not preview.markdown:
+            print(f"incident-kit: {name}: no status comment: {preview.reason}", file=sys.stderr)
+        elif args.format == "json":
+            json.dump({"status_comment": preview.markdown}, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(preview.markdown.rstrip("\n") + "\n")
+        return EXIT_FINDINGS if result.errors else EXIT_OK
     if args.format == "json":
         import json
 
