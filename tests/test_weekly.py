@@ -587,6 +587,44 @@ def test_local_backend_demo_directory_dry_run_then_real(tmp_path: Path, capsys: 
     assert cli.main(["weekly", "--local", str(tmp_path / "nowhere")]) == 2
 
 
+def test_weekly_by_hand_counts_ages_from_now_and_never_reminds_an_earlier_week(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A newcomer trial: the demo's weekly check runs the Monday after the story (2026-11-30); run
+    by hand the day before, the digest said `Age 2 d` (counted from the start of the week), the
+    demo's follow-up read `Open for 5 d` on the day it was opened, and #1 was reminded again."""
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    repo = LocalRepository(tmp_path / "repo")
+    [fu] = [i for i in repo.list_issues(("incident-improvement",), "all") if read_marker(i.body)]
+    monday = datetime(2026, 11, 30, 6, 17, tzinfo=UTC)
+    assert fu.created_at == monday  # opened by the weekly check, dated when it ran
+    digest = (tmp_path / "weekly.md").read_text(encoding="utf-8")
+    assert f"| #{fu.number} " in digest and "| #1 | 0 d |" in digest, digest
+    assert "| 9 d | " in digest  # #1 opened 2026-11-20 09:00, nine full days before Monday 06:17
+    reminders = len([c for c in repo.list_comments(1) if c.body.startswith(REMINDER_MARKER)])
+    capsys.readouterr()
+
+    # By hand on the Sunday before: an earlier week than the sandbox's last scan.
+    assert cli.main(["weekly", "--local", str(tmp_path), "--now", "2026-11-29T23:09:00Z", "--digest"]) == 0
+    out = capsys.readouterr().out
+    assert "note: the last scan (2026-11-30 06:17 UTC) is later than this one (2026-11-29 23:09 UTC)" in out
+    assert "reminders 0," in out
+    assert len([c for c in repo.list_comments(1) if c.body.startswith(REMINDER_MARKER)]) == reminders
+    assert "## Incident digest, 2026-W48" in out
+    assert "| improving | 9 d |" in out, out  # 2026-11-20 09:00 to 11-29 23:09, not from Monday 11-23
+    assert f"| #{fu.number} " in out and "| #1 | 0 d |" in out  # opened the next day: not "5 d"
+
+    # Later that week (W49, already reminded by the demo): ages from the week's first scan here.
+    assert cli.main(["weekly", "--local", str(tmp_path), "--now", "2026-12-03T12:00:00Z", "--digest"]) == 0
+    out = capsys.readouterr().out
+    assert "reminders 0," in out and "note: the last scan" not in out
+    assert "| improving | 13 d |" in out and "| #1 | 3 d |" in out, out
+    assert cli.main(["weekly", "--local", str(tmp_path), "--now", "2026-12-05T12:00:00Z", "--digest"]) == 0
+    again = capsys.readouterr().out
+    # The same week: the digest reads the same (ages as of that week's first scan, 12-03 12:00).
+    assert again.split("## Incident digest")[1] == out.split("## Incident digest")[1]
+
+
 def test_local_list_issues_pages_and_filters(tmp_path: Path) -> None:
     repo = LocalRepository(tmp_path / "repo", clock=lambda: MONDAY)
     for k in range(230):

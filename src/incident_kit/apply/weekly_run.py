@@ -219,12 +219,16 @@ def scan(
         state.cursor = None
         state.last_success = now
         _prune(state, set(incidents))
+    # Ages as of the week's first scan, so the digest reads the same all week long and says the
+    # truth on the day it is first written (a run by hand on a Sunday counts from that Sunday).
+    first = old.last_success
+    as_of = first if first is not None and iso_week(first, tz) == week and first <= now else now
     report.digest = render_digest(
         sorted(assessments.values(), key=lambda a: a.number),
         [f for f in state.followups.values() if f.incident in incidents or f.state == "open"],
         state.trend,
         week=week,
-        now=now,
+        now=as_of,
         config=config,
         waiting=report.waiting,
     )
@@ -409,7 +413,8 @@ class _Run:
     def one(self, issue: IssueData) -> Assessment:
         number, week, budget = issue.number, self.report.week, self.report.budget
         a = self.assess(issue)
-        remind = a.remind and not self.report.quiet and self.state.reminded.get(number) != week
+        # Not again in a week already reminded, nor in an earlier one (a sandbox or clock ahead of now).
+        remind = a.remind and not self.report.quiet and self.state.reminded.get(number, "") < week
         unrecorded = any(not f.recorded for f in a.followups)
         if not (a.new_followups or unrecorded or remind or a.close):
             return a

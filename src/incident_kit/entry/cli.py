@@ -247,7 +247,7 @@ def _weekly(args: argparse.Namespace) -> int:
             f"--local {args.local}: the sandbox repository is damaged ({type(exc).__name__}: {exc}); "
             f"make a new one with `incident-kit demo --out {args.local} --force`"
         )
-    print(cli_text(report, repo, args.digest))
+    print(cli_text(report, repo, args.digest, now or datetime.now(UTC)))
     return EXIT_OK
 
 

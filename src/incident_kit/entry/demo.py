@@ -151,21 +151,25 @@ def run_demo(out: Path, config: Config | None = None, secrets: NotifySecrets | N
             f"## Status comment\n\n{status.body}\n\n## Issue body\n\n{issue.body}\n",
             encoding="utf-8",
         )
-    _weekly(repo, config, out, clock["now"])
+    _weekly(repo, config, out, clock)
     print(f"What happened at each step: {out}/step-*.md")
     return 0
 
 
-def _weekly(repo: LocalRepository, config: Config, out: Path, last: datetime) -> None:
-    """The scheduled weekly check, the Monday after the story, run twice in that week."""
+def _weekly(repo: LocalRepository, config: Config, out: Path, clock: dict[str, datetime]) -> None:
+    """The scheduled weekly check, the Monday after the story, run twice in that week. The sandbox's
+    clock moves with it, so what the check writes (a follow-up issue, a reminder) is dated then."""
     from datetime import timedelta
 
     from incident_kit.apply.weekly_run import scan
     from incident_kit.entry.weekly_action import cli_text
 
+    last = clock["now"]
     monday = (last + timedelta(days=7 - last.weekday())).replace(hour=6, minute=17)
+    clock["now"] = monday
     first = scan(repo, config, bot_login=repo.bot_login, max_writes=50, now=monday)
-    again = scan(repo, config, bot_login=repo.bot_login, max_writes=50, now=monday + timedelta(days=2))
+    clock["now"] = monday + timedelta(days=2)
+    again = scan(repo, config, bot_login=repo.bot_login, max_writes=50, now=clock["now"])
     text = cli_text(first, repo, True)
     wrote = ", ".join(first.budget.done + first.state_budget.done) or "nothing"
     print(f"weekly check ({format_utc(monday)}): wrote {wrote}")

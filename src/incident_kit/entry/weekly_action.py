@@ -112,13 +112,20 @@ def _print(report: ScanReport, repo: Repository) -> None:
         gha.print_untrusted("\n".join(report.log))
 
 
-def cli_text(report: ScanReport, repo: Repository, show_digest: bool) -> str:
-    """What ``incident-kit weekly`` prints."""
+def cli_text(report: ScanReport, repo: Repository, show_digest: bool, now: datetime | None = None) -> str:
+    """What ``incident-kit weekly`` prints; ``now``, the scan's time, to point out a last scan after it."""
     lines = [
         f"weekly check {report.week} on {repo.full_name}: scanned {report.scanned} incident issues"
         + (" (dry run: nothing written)" if report.budget.dry_run else ""),
         f"since: {format_utc(report.since)}" if report.since else "since: first scan (no closed issues yet)",
     ]
+    if report.since is not None and now is not None and report.since > now:
+        # A demo sandbox is dated the Monday after its story; a clock can be behind. Reminders of
+        # that later week are not repeated; pass --now to scan as of another time.
+        lines.append(
+            f"note: the last scan ({format_utc(report.since)}) is later than this one ({format_utc(now)}): "
+            "issues reminded then are not reminded again this week; pass --now to scan as of another time"
+        )
     if report.quiet:
         lines.append("today is a quiet day (weekly.quiet-days): no reminders")
     lines += [f"  {entry}" for entry in report.log] or ["  nothing to do"]

@@ -1087,8 +1087,9 @@ def render_digest(
     """The weekly summary: open incidents and improvements, follow-ups (overdue ones flagged), who
     owes what, and incidents per month. Stable within a week, so re-running changes nothing."""
     tz = config.timezone
-    # Ages and months as of the start of the week: the digest reads the same all week long.
-    ref = week_start(now, tz)
+    # Ages and months as of ``now``: the caller passes the week's first scan, so the digest reads
+    # the same all week long (the start of the week made a 9-day-old issue "2 d" on a Sunday).
+    ref = now
     open_ones = [a for a in assessments if a.issue.state == "open" and a.phase is not Phase.NOT_INCIDENT]
     improving = [a for a in open_ones if config.labels.improvement in a.issue.labels]
     open_fus = [f for f in followups if f.state == "open"]
