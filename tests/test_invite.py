@@ -69,6 +69,25 @@ def test_fields_read_back_by_two_parsers() -> None:
     assert data == build_ics(invite())  # same input, same bytes
 
 
+def test_attendee_names_are_names_not_mentions() -> None:
+    """A calendar shows CN as the attendee's name: `alice`, not `@alice` (a newcomer trial)."""
+    people = (
+        Person("alice", "alice@example.com"),
+        Person(None, "taro@example.com", "山田 太郎"),
+        Person(None, "ceo@example.com"),
+    )
+    cal, vcal = both(build_ics(invite(attendees=people)))
+    [event] = cal.walk("VEVENT")
+    names = {str(a): str(a.params["CN"]) for a in event["ATTENDEE"]}
+    assert names == {
+        "mailto:alice@example.com": "alice",
+        "mailto:taro@example.com": "山田 太郎",
+        "mailto:ceo@example.com": "ceo@example.com",
+    }
+    ve = vcal.vevent  # type: ignore[attr-defined]
+    assert sorted(a.params["CN"][0] for a in ve.attendee_list) == sorted(names.values())
+
+
 def test_uid_depends_on_repository_and_number_only() -> None:
     assert uid_for("octo/app", 7) == uid_for("Octo/App", 7) != uid_for("octo/app", 8) != uid_for("octo/other", 7)
 

@@ -625,3 +625,27 @@ def test_a_thousand_comments_render() -> None:
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) > 50
     assert "#999:" in (reader.pages[-1].extract_text() or "") + (reader.pages[-2].extract_text() or "")
+
+
+def test_cover_names_people_alike_dates_what_it_shows_and_the_timeline_header_repeats() -> None:
+    """A newcomer trial: the cover said `Investigator alice, bob` beside `Postmortem Facilitator @carol`,
+    "Generated" was the time of the last comment, and the timeline's header was on its first page only."""
+    rows = tuple(
+        (f"2026-11-20 {9 + i // 60:02d}:{i % 60:02d}", f"step number {i} of the rollback", "person") for i in range(120)
+    )
+    data = render_pdf(
+        make(
+            roles={"investigator": ("alice", "bob"), "communicator": ("carol",), "recorder": ()},
+            meeting_roles=(("Facilitator", "@carol"), ("Writer", "@dave")),
+            timeline=rows,
+        )
+    )
+    pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+    cover = squash(pages[0])
+    assert "Investigator@alice,@bob" in cover and "Communicator@carol" in cover, pages[0]
+    assert "PostmortemFacilitator@carol" in cover
+    assert "asof2026-11-2012:00utc(thelatestchangetotheissueitshows)" in cover.lower() and "Generated" not in cover
+    with_rows = [p for p in pages if "of the rollback" in p]
+    assert len(with_rows) >= 2  # the timeline spans pages
+    for page in with_rows:
+        assert "TimeWhathappenedSource" in squash(page), page[:300]

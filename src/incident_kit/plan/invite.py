@@ -226,7 +226,8 @@ def build_ics(invite: Invite) -> bytes:
     event.add("organizer", organizer)
     for person in invite.attendees:
         attendee = vCalAddress(f"mailto:{person.email}")
-        attendee.params["cn"] = vText(clean(person.name, 80))
+        # A calendar shows CN as the person's name: the handle without "@", else the name as written.
+        attendee.params["cn"] = vText(clean(person.handle or person.name, 80))
         attendee.params["role"] = vText("REQ-PARTICIPANT")
         attendee.params["partstat"] = vText("NEEDS-ACTION")
         attendee.params["rsvp"] = vText("TRUE")

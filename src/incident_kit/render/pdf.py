@@ -100,7 +100,7 @@ class ReportInput:
     roles: dict[str, tuple[str, ...]]  # "investigator"/"communicator"/"recorder" -> handles
     created_at: datetime
     resolved_at: datetime | None
-    generated_at: datetime
+    generated_at: datetime  # the newest change it shows (plan/report_due.as_of), not the clock: bytes repeat
     body: str  # the issue body, markdown as GitHub stores it (may be CRLF)
     comments: tuple[ReportComment, ...]
     timeline: tuple[tuple[str, str, str], ...] = ()  # (UTC time text, what happened, "bot"|"person")
@@ -727,7 +727,7 @@ def _canvas(footer: str) -> Iterator[None]:
 
 
 def _footer(inp: ReportInput) -> str:
-    return _drawable(f"incident-kit report · {inp.repository}#{inp.number} · generated {_utc(inp.generated_at)} · ")
+    return _drawable(f"incident-kit report · {inp.repository}#{inp.number} · as of {_utc(inp.generated_at)} · ")
 
 
 def _pdf(document: str, allowed: frozenset[str], footer: str = "") -> tuple[bytes, list[str]]:
