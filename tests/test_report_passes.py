@@ -53,9 +53,7 @@ def test_every_page_says_page_n_of_the_real_count(tmp_path: Path) -> None:
     assert len(pages) > 3
     for number, page in enumerate(pages, 1):
         text = page.extract_text()
-        footer = (
-            f"incident-kit report · acme/shop#4242 · as of 2026-11-21 18:30 UTC · page {number} of {len(pages)}"
-        )
+        footer = f"incident-kit report · acme/shop#4242 · as of 2026-11-21 18:30 UTC · page {number} of {len(pages)}"
         # The footer comes first on its page, where the footer frame used to paint it.
         assert text.startswith(footer), text[:200]
 
