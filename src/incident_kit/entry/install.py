@@ -173,8 +173,9 @@ def plan_install(target: Path, force: bool, pin: Pin) -> list[Step]:
                 Step(
                     path,
                     "skip",
-                    f"{names} is already an incident template: adding this one would show two in the New issue "
-                    "chooser; keep yours, or remove it and run install again (--force adds this one anyway)",
+                    f"{names} {'is already an incident template' if len(others) == 1 else 'are already incident templates'}"
+                    ": adding this one would show another in the New issue chooser; keep yours, or remove it and "
+                    "run install again (--force adds this one anyway)",
                 )
             )
             continue
