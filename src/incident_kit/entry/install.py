@@ -169,13 +169,13 @@ def plan_install(target: Path, force: bool, pin: Pin) -> list[Step]:
     for path, data in shipped_files(target, pin).items():
         if path == ours and not path.exists() and others and not force:
             names = ", ".join(str(p.relative_to(target)) for p in others)
+            verb = "is already an incident template" if len(others) == 1 else "are already incident templates"
             steps.append(
                 Step(
                     path,
                     "skip",
-                    f"{names} {'is already an incident template' if len(others) == 1 else 'are already incident templates'}"
-                    ": adding this one would show another in the New issue chooser; keep yours, or remove it and "
-                    "run install again (--force adds this one anyway)",
+                    f"{names} {verb}: adding this one would show another in the New issue chooser; "
+                    "keep yours, or remove it and run install again (--force adds this one anyway)",
                 )
             )
             continue
