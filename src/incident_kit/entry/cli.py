@@ -402,6 +402,8 @@ def _check(args: argparse.Namespace) -> int:
         if not preview.markdown:
             print(f"incident-kit: {name}: no status comment: {preview.reason}", file=sys.stderr)
         elif args.format == "json":
+            import json
+
             json.dump({"status_comment": preview.markdown}, sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
         else:
