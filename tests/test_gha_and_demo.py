@@ -129,6 +129,12 @@ def test_demo_walks_an_incident_on_the_local_backend(tmp_path: Path) -> None:
     ics = next((tmp_path / "repo" / "files" / "main" / "incidents").rglob("postmortem.ics")).read_bytes()
     [event] = icalendar.Calendar.from_ical(ics).walk("VEVENT")
     assert "Roles: Facilitator: @carol; Timekeeper: @carol (the Facilitator)" in str(event["DESCRIPTION"])
+    from validators import icaljs
+
+    ics_path = next((tmp_path / "repo" / "files" / "main" / "incidents").rglob("postmortem.ics"))
+    [seen] = icaljs([ics_path])  # and as Thunderbird's parser reads it: the same instant and people
+    assert seen["events"][0]["start"] == event.decoded("DTSTART").strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert {a["value"] for a in seen["events"][0]["attendees"]} == {str(a) for a in event["ATTENDEE"]}
     first, roles, video, resolved = (steps[i].read_text() for i in (0, 2, 3, 7))
     # Issue #14: the demo resolves, takes the resolution back (labels follow the box) and re-makes it.
     early, back = steps[5].read_text(), steps[6].read_text()

