@@ -141,7 +141,11 @@ class TimelineEntry:
     slot: bool  # an ``xx/xx xx:xx`` placeholder line
     error: str | None = None  # why the line could not be read, if it could not
     stamp: str = ""  # the time stamp as written (folded), for "read as" displays
-    zone: str = ""  # how its zone was read: "JST", "+09:00", "Asia/Tokyo (team zone)"
+    zone: str = ""  # how its zone was read: "JST", "+09:00", "JST, as on line 12", "Asia/Tokyo (team zone)"
+    # Where the zone came from: "written" on the line, "inherited" from a line above, the
+    # timeline's "heading" (``Timeline(JST)``), or the "team" zone (the ``timezone:`` setting).
+    zone_source: str = ""
+    local: datetime | None = None  # the moment in the zone it was read in
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,8 @@ class Postmortem:
     invitees: tuple[Attendee, ...] = ()  # everyone named on them: handles, e-mail addresses, names
     stamp: str = ""  # the start as written (folded)
     zone: str = ""  # how its zone was read
+    zone_source: str = ""  # "written", "heading" (``Datetime(JST)``) or "team", as for a timeline entry
+    local: datetime | None = None  # the start in the zone it was read in
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 The template's Datetime line reads ``xx/xx xx:xx -  2 hours`` until someone fills it
 in. The start is read by ``body.when`` (any date, time and zone form it knows; no zone
-means the team's ``timezone:``). The meeting is two hours long unless written
-otherwise: a length (``- 90 min``, ``- 1.5 hours``, ``2時間``, ``90分``) or an end time
+means the zone a team wrote on the heading, ``Datetime(JST)``, else the team's
+``timezone:``). The meeting is two hours long unless written otherwise: a length
+(``- 90 min``, ``- 1.5 hours``, ``2時間``, ``90分``) or an end time
 (``- 12:00``, ``〜21:00``, ``- 9pm``), read in the start's zone.
 """
 
@@ -16,7 +17,7 @@ from incident_kit.body.document import Document
 from incident_kit.body.model import ListItem, Postmortem
 from incident_kit.body.roles import attendees as read_attendees
 from incident_kit.body.text import fold
-from incident_kit.body.when import read_time
+from incident_kit.body.when import heading_zone, read_time
 
 DEFAULT_MINUTES = 120
 _SLOT = re.compile(r"^x{1,2}/x{1,2}\s+x{1,2}:x{1,2}", re.I)
@@ -42,14 +43,31 @@ def parse_postmortem(
             continue
         if _SLOT.match(text):
             return Postmortem(None, DEFAULT_MINUTES, text, number, None, attendees, invitees)
-        read = read_time(text, reference, team_zone)
+        heading = heading_zone(fold(section.path[-1])) if section.path else None
+        if heading is not None:
+            read = read_time(text, reference, heading[0], zone_label=f"{heading[1]} (heading)")
+        else:
+            read = read_time(text, reference, team_zone)
+        source = "written" if read.zone_written else "heading" if heading is not None else "team"
         if read.when is None or read.local is None:
             error = read.error
             if error == "no date and time at the start":
                 error = HOW
             return Postmortem(None, DEFAULT_MINUTES, raw.strip(), number, error, attendees, invitees, read.written)
         minutes = _minutes(read.rest, read.local, reference, team_zone)
-        return Postmortem(read.when, minutes, raw.strip(), number, None, attendees, invitees, read.written, read.zone)
+        return Postmortem(
+            read.when,
+            minutes,
+            raw.strip(),
+            number,
+            None,
+            attendees,
+            invitees,
+            read.written,
+            read.zone,
+            source,
+            read.local,
+        )
     return Postmortem(None, DEFAULT_MINUTES, "", None, None, attendees, invitees)
 
 

@@ -52,16 +52,34 @@ def parse_roles(items: tuple[ListItem, ...]) -> tuple[Role, ...]:
 
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Honorifics people add to names; a name is looked up without them.
-_HONORIFICS = LazyPattern(r"(?:さん|さま|様|氏|くん|君|ちゃん|殿|先生)$")
+# Honorifics people add to names; a name is looked up without them. Romanised ones only after a
+# hyphen or a space ("Tanaka-san", "Tanaka san"), so "Hassan" and "Kohshi" keep their endings;
+# English titles only before a name ("Mr. Tanaka", "Dr Suzuki").
+_HONORIFICS = LazyPattern(
+    r"(?:さん|さま|様|氏|くん|君|ちゃん|殿|先生"
+    r"|[-‐‑–\s]+(?:san|sama|kun|chan|sensei|senpai|sempai|dono))$",
+    re.I,
+)
+_TITLES = LazyPattern(r"^(?:mr|mrs|ms|mx|miss|dr|prof)\.?\s+(?=\S)", re.I)
 _SEPARATORS = re.compile(r"[,、，;；/／・]|\s+and\s+|\s+と\s*|(?<=さん)と")
 _NOT_A_NAME = LazyPattern(r"^(?:x+|\.+|…|todo|tbd|未定|-+|\?+)$", re.I)
 
 
+def without_honorific(name: str) -> str:
+    """A name as written, without an honorific or title: "Tanaka-san", "Mr. Tanaka", "田中さん" -> "Tanaka", "田中"."""
+    bare = _TITLES.sub("", _HONORIFICS.sub("", name.strip()).strip()).strip()
+    return bare or name.strip()
+
+
 def name_key(name: str) -> str:
     """How a name is compared: folded, lower case, without spaces or an honorific."""
-    folded = "".join(fold(name).split()).lower()
-    return _HONORIFICS.sub("", folded) or folded
+    folded = " ".join(fold(name).split())
+    return "".join(without_honorific(folded).split()).lower()
+
+
+def not_invitable(invitees: tuple[Attendee, ...], people: Mapping[str, str]) -> tuple[Attendee, ...]:
+    """The Attendees nobody can send the invite to: ``check``, the status comment and ``invite`` all list these."""
+    return tuple(a for a in invitees if address_of(a, people) is None)
 
 
 def attendees(lines: tuple[tuple[int, str], ...]) -> tuple[Attendee, ...]:
@@ -80,7 +98,7 @@ def attendees(lines: tuple[tuple[int, str], ...]) -> tuple[Attendee, ...]:
             if not name or _NOT_A_NAME.match(name) or not any(c.isalpha() for c in name):
                 continue
             key = name_key(name)
-            out.setdefault(("name", key), Attendee("name", _HONORIFICS.sub("", name) or name, name, number))
+            out.setdefault(("name", key), Attendee("name", without_honorific(name), name, number))
     return tuple(out.values())
 
 

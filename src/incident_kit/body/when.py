@@ -12,7 +12,8 @@ as UTC and in the team's zone):
 - zones: ``UTC``/``GMT``/``Z``, offsets (``+09:00``, ``-0800``, ``UTC+9``), the unambiguous
   abbreviations in :data:`ZONES` (JST, KST, PST/PDT, EST/EDT, CET/CEST, ...), IANA names
   such as ``Asia/Tokyo``; an ambiguous abbreviation (:data:`AMBIGUOUS`: CST, IST, ...)
-  is an error asking for an offset, never a guess; no zone means the team's ``timezone:``.
+  is an error asking for an offset, never a guess; no zone means the zone the caller gives
+  (the timeline passes the zone of the line above that wrote one, else the team's ``timezone:``).
 
 Text is expected NFKC-folded already (:func:`incident_kit.body.text.fold`), so full-width
 digits, colons and letters arrive as ASCII. A yearless date takes the year that puts it
@@ -110,6 +111,7 @@ class ReadTime:
     written: str = ""  # the stamp as written (folded)
     zone: str = ""  # the zone as read: "JST", "+09:00", "Asia/Tokyo", or "Asia/Tokyo (team zone)"
     local: datetime | None = None  # the same moment in the zone it was written in
+    zone_written: bool = False  # the stamp names its zone (else it was given by the caller)
 
 
 @functools.cache
@@ -209,12 +211,23 @@ def _nearest(month: int, day: int, hour: int, minute: int, zone: tzinfo, referen
 
 
 def read_time(
-    text: str, reference: datetime, team_zone: str | tzinfo = "UTC", default_date: date | None = None
+    text: str,
+    reference: datetime,
+    team_zone: str | tzinfo = "UTC",
+    default_date: date | None = None,
+    *,
+    zone_label: str | None = None,
+    after: datetime | None = None,
 ) -> ReadTime:
     """Read the time stamp at the start of ``text`` (folded). ``default_date``: the date of a time-only stamp.
 
     ``team_zone`` is the zone of a time written without one: an IANA name (the ``timezone:``
-    setting), or a zone object (an end time in its start's zone).
+    setting), or a zone object (an end time in its start's zone, a timeline line in the zone of
+    the line above); ``zone_label`` says how that zone was chosen ("JST, as on line 12").
+    ``after``: the moment of the line above. A time-only stamp then takes that line's date (as a
+    day in the stamp's zone), or the next day when that is nearer: ``23:50`` then ``00:10`` is
+    twenty minutes later, not a day earlier; ``19:00`` then ``18:30`` stays on the same day (and
+    is out of order).
     """
     m = _STAMP.match(text)
     if m is not None and _is_range(m, text):
@@ -228,9 +241,12 @@ def read_time(
     written = m.group(0).strip()
     rest = text[m.end() :].lstrip(_REST_LEAD + "〜~").strip()
     has_date = bool(m["y"] or m["moj"] or m["mo2"])
-    if not has_date and default_date is None:
+    if not has_date and default_date is None and after is None:
         return ReadTime(None, rest, f"'{written}' has no date: write it as MM/DD HH:MM or YYYY-MM-DD HH:MM", written)
     zone, zone_text, error = _zone_of(m, team_zone)
+    zone_written = _names_zone(m)
+    if not zone_written and zone_label is not None:
+        zone_text = zone_label
     if m["iana"] and zone is not None and m["iana"] != zone_text:
         rest = text[m.start("iana") :].strip()  # "19:00 CI/CD broke": the slash word is text
     if zone is None:
@@ -249,6 +265,8 @@ def read_time(
         elif has_date:
             month, day = (int(m["moj"]), int(m["dj"])) if m["moj"] else (int(m["mo2"]), int(m["d2"]))
             local = _nearest(month, day, hour, minute, zone, reference)
+        elif after is not None:
+            local = _following(after, hour, minute, zone)
         else:
             assert default_date is not None
             local = datetime(default_date.year, default_date.month, default_date.day, hour, minute, tzinfo=zone)
@@ -260,7 +278,72 @@ def read_time(
         return ReadTime(
             None, rest, f"the year {local.year} is out of range (write one from {FIRST_YEAR} to {LAST_YEAR})", written
         )
-    return ReadTime(local.astimezone(UTC), rest, None, written, zone_text, local)
+    return ReadTime(local.astimezone(UTC), rest, None, written, zone_text, local, zone_written)
+
+
+def _names_zone(m: re.Match[str]) -> bool:
+    """Whether the stamp itself names a zone (a slash word that is not a tz name does not)."""
+    if m["gmt"] or m["sign"] or m["abbr"]:
+        return True
+    if m["iana"]:
+        try:
+            zone_info(m["iana"])
+        except KeyError:
+            return False
+        return True
+    return False
+
+
+def _following(after: datetime, hour: int, minute: int, zone: tzinfo) -> datetime:
+    """A time-only stamp after the moment ``after``: on its day in ``zone``, or the next day when nearer."""
+    day = after.astimezone(zone).date()
+    same = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    if same >= after:
+        return same
+    following = datetime.combine(day + timedelta(days=1), same.timetz())
+    return following if following - after < after - same else same
+
+
+_HEADING_ZONE = re.compile(r"[(\[]\s*([^()\[\]]{1,40}?)\s*[)\]]")
+_ZONE_ALONE = re.compile(rf"^{_ZONE}$", re.I)
+
+
+def heading_zone(heading: str) -> tuple[tzinfo, str] | None:
+    """The zone a heading names in brackets (``Timeline(JST)``, ``Datetime (Asia/Tokyo)``), or None.
+
+    The template's own ``(UTC)`` is None: it is the template's default, so the ``timezone:``
+    setting still decides; a team that wrote another zone there means its lines are in it.
+    """
+    for found in _HEADING_ZONE.finditer(heading):
+        m = _ZONE_ALONE.match(found.group(1))
+        if m is None or not _names_zone(m):
+            continue
+        zone, label, error = _zone_of(m, "UTC")
+        if zone is None or error is not None:
+            continue
+        if zone.utcoffset(None) == timedelta(0) and label.upper() in ("UTC", "GMT", "Z"):
+            return None
+        return zone, label
+    return None
+
+
+def quote_time(
+    stamp: str, when: datetime, local: datetime | None, zone: str, zone_written: bool, *, year: bool = False
+) -> str:
+    """A time as the user wrote it, with the zone it was read in named: never a bare converted time.
+
+    ``'19:01 JST' (10:01 UTC)``, ``'11/20 18:58' (no zone written: read in UTC (team zone))``,
+    ``'19時' (no zone written: read in JST, as on line 12, = 10:00 UTC)``.
+    """
+    utc = when.astimezone(UTC)
+    utc_text = f"{utc:%Y-%m-%d %H:%M} UTC" if year else f"{utc:%m/%d %H:%M} UTC"
+    if zone_written:
+        if local is not None and local.utcoffset() == timedelta(0):
+            return f"'{stamp}'"
+        return f"'{stamp}' (= {utc_text})"
+    if local is not None and local.utcoffset() == timedelta(0):
+        return f"'{stamp}' (no zone written: read in {zone}, {utc_text})"
+    return f"'{stamp}' (no zone written: read in {zone}, = {utc_text})"
 
 
 def in_zones(moment: datetime, zones: tuple[str, ...]) -> list[str]:

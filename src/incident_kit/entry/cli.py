@@ -486,7 +486,7 @@ def _invite(args: argparse.Namespace) -> int:
     from incident_kit.body.model import IssueContext
     from incident_kit.body.parse import parse_incident
     from incident_kit.plan.bot_state import BotState
-    from incident_kit.plan.invite import plan_invite
+    from incident_kit.plan.invite import no_address, plan_invite
     from incident_kit.rules.evaluate import evaluate
 
     inputs = _inputs(args)
@@ -499,7 +499,8 @@ def _invite(args: argparse.Namespace) -> int:
         return _fail(f"line {incident.postmortem.line}: {incident.postmortem.error}")
     if incident.postmortem.start is None:
         return _fail("the body has no postmortem date: write it under Datetime(UTC) as YYYY-MM-DD HH:MM")
-    phase = evaluate(incident, IssueContext(created_at=created, now=now), config).phase
+    evaluation = evaluate(incident, IssueContext(created_at=created, now=now), config)
+    phase = evaluation.phase
     url = f"https://github.com/{args.repo}/issues/{args.number}"
     plan = plan_invite(
         incident,
@@ -521,13 +522,12 @@ def _invite(args: argparse.Namespace) -> int:
     if failed is not None:
         return failed
     print(f"wrote {args.out}: {' · '.join(plan.view.times)}")
-    for rule, message, line in plan.warnings:
+    # A date read in UTC while the timeline writes another zone: the invite may be hours off.
+    unclear = [(f.rule, f.message, f.line) for f in evaluation.findings if f.rule == "zone-unclear"]
+    for rule, message, line in [*plan.warnings, *(u for u in unclear if u[2] == incident.postmortem.line)]:
         print(f"{args.file}:{line}: warning {rule} {message}")
-    if plan.view.missing:
-        print(
-            "no e-mail address (add them under people: in the settings): "
-            + ", ".join("@" + h for h in plan.view.missing)
-        )
+    if no_address(plan.view):
+        print("no e-mail address (add them under people: in the settings): " + ", ".join(no_address(plan.view)))
     print(f"Google Calendar: {plan.view.google}")
     return EXIT_OK
 

@@ -16,10 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from incident_kit.basics.times import format_iso, format_iso_basic, format_utc, parse_stored, to_utc
+from incident_kit.basics.times import format_iso, format_iso_basic, parse_stored, to_utc
 from incident_kit.body.model import Incident, Phase
-from incident_kit.body.roles import address_of
+from incident_kit.body.postmortem import DEFAULT_MINUTES
+from incident_kit.body.roles import address_of, not_invitable
 from incident_kit.body.when import in_zones as in_zones  # re-exported: callers import it from here
+from incident_kit.body.when import quote_time
 from incident_kit.plan.bot_state import BotState, InviteRecord
 from incident_kit.settings.config import Config
 
@@ -129,10 +131,17 @@ def concerned(
 
 
 def unreachable_names(incident: Incident, config: Config) -> tuple[str, ...]:
-    """Names under Attendees with no address in ``people:``: shown, never dropped silently."""
-    return tuple(
-        p.value for p in incident.postmortem.invitees if p.kind == "name" and address_of(p, config.people) is None
-    )
+    """Names under Attendees with no address in ``people:``: shown, never dropped silently.
+
+    The same reading as ``check``'s ``attendee-not-invitable`` (:func:`not_invitable`); the handles
+    among them are in :func:`concerned`'s second list with everyone else concerned."""
+    return tuple(p.value for p in not_invitable(incident.postmortem.invitees, config.people) if p.kind == "name")
+
+
+def no_address(view: PostmortemView) -> list[str]:
+    """Everyone concerned who cannot be invited, as shown to people: ``@handles`` first, then the names
+    written under Attendees. The status comment and ``incident-kit invite`` both print this list."""
+    return [f"@{h}" for h in view.missing] + list(view.missing_names)
 
 
 def fingerprint(start: datetime, end: datetime, attendees: tuple[Person, ...], cancelled: bool) -> str:
@@ -363,14 +372,7 @@ def plan_invite(
     )
     warnings: list[tuple[str, str, int | None]] = []
     if not cancelled and start < now and previous is None:
-        warnings.append(
-            (
-                "postmortem-past",
-                f"The postmortem date {format_utc(start)} is in the past: check the date "
-                "(the time is UTC, 2 hours long unless written otherwise).",
-                pm.line,
-            )
-        )
+        warnings.append(("postmortem-past", past_message(incident, config), pm.line))
     if cancelled:
         view = _no_meeting_view(start, incident, phase, config, missing, now)
     else:
@@ -383,6 +385,21 @@ def plan_invite(
             missing_names=list(unreachable_names(incident, config)),
         )
     return InvitePlan(path, build_ics(invite), entry, view, invite, warnings)
+
+
+def past_message(incident: Incident, config: Config) -> str:
+    """``postmortem-past``: the date quoted as written, with the zone it was read in (never a bare UTC time)."""
+    pm = incident.postmortem
+    assert pm.start is not None
+    if pm.zone_source == "team" and config.timezone.upper() == "UTC":
+        when, how = f"'{pm.stamp}'", "no zone is written and no `timezone:` is set, so the time is UTC; "
+    else:
+        when, how = quote_time(pm.stamp, pm.start, pm.local, pm.zone, pm.zone_source == "written", year=True), ""
+    default = " unless written otherwise" if pm.duration_minutes == DEFAULT_MINUTES else ""
+    return (
+        f"The postmortem date {when} is in the past: check the date "
+        f"({how}the meeting is {_length(pm.duration_minutes)} long{default})."
+    )
 
 
 def _no_meeting_view(
@@ -403,4 +420,5 @@ def _no_meeting_view(
         if slot is not None:
             view = view or PostmortemView()
             view.proposal, view.missing = in_zones(slot, zones), list(missing)
+            view.missing_names = list(unreachable_names(incident, config))
     return view

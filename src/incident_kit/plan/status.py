@@ -21,7 +21,7 @@ from incident_kit.body.when import in_zones
 from incident_kit.github.port import CommentData
 from incident_kit.plan.bot_state import STATE_BLOCK, BotState, dump, json_text, load
 from incident_kit.plan.conversation import Conversation, call_text, discoverer_text, silence_line, steps
-from incident_kit.plan.invite import PostmortemView
+from incident_kit.plan.invite import PostmortemView, no_address
 from incident_kit.rules.evaluate import Evaluation
 from incident_kit.settings.config import Config
 
@@ -233,7 +233,8 @@ def render_status(view: StatusView) -> str:
     read = times_read(inc, config)
     if read:
         out.append(
-            f"<details><summary>Times as read ({len(read)}; no zone written means {e(config.timezone)})</summary>\n\n"
+            f"<details><summary>Times as read ({len(read)}; a time without a zone has the zone of the line above "
+            f"that names one, else {e(config.timezone)})</summary>\n\n"
         )
         out += [f"- line {e(t['line'])}: `{e(t['written'])}` ({e(t['zone'])}) → {e(t['read'])}\n" for t in read]
         out.append("\n</details>\n\n")
@@ -266,10 +267,8 @@ def _postmortem_text(pm: PostmortemView) -> str:
             f"Proposed slot: **{' · '.join(e(t) for t in pm.proposal)}**. To take it, write it under Datetime(UTC) "
             "in the body; incident-kit then sends the invite.\n"
         )
-    if pm.missing or pm.missing_names:
-        who = [f"@{e(h)}" for h in pm.missing]
-        names = ", ".join(e(n) for n in pm.missing_names)
-        out.append("- No e-mail address for " + ", ".join(who) + (", " if who and pm.missing_names else "") + names)
+    if no_address(pm):
+        out.append("- No e-mail address for " + ", ".join(e(who) for who in no_address(pm)))
         out.append(_MISSING_TAIL)
     if pm.note:
         out.append(f"- {e(pm.note)}\n")

@@ -22,9 +22,11 @@ from incident_kit.body.model import (
     IssueContext,
     Phase,
     Severity,
+    TimelineEntry,
 )
-from incident_kit.body.roles import address_of
+from incident_kit.body.roles import not_invitable
 from incident_kit.body.sections import REQUIRED
+from incident_kit.body.when import quote_time
 from incident_kit.rules.done import done_gaps, is_none_line
 from incident_kit.rules.phase import compute_phase
 from incident_kit.settings.config import Config
@@ -55,6 +57,7 @@ RULE_IDS = (
     "investigator-not-engineer",
     "communicator-investigates",
     "not-done",
+    "zone-unclear",
 )
 
 ANSWER_HELP = "write y (or yes, はい, ○) or n (or no, いいえ, ×)"
@@ -218,8 +221,13 @@ def video_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
     )
 
 
+def _quoted(entry: TimelineEntry) -> str:
+    assert entry.when is not None
+    return quote_time(entry.stamp, entry.when, entry.local, entry.zone, entry.zone_source == "written")
+
+
 def timeline_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
-    latest = None
+    latest: TimelineEntry | None = None
     for entry in inc.timeline:
         if entry.error:
             yield _f(
@@ -233,15 +241,89 @@ def timeline_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding
             continue
         if entry.when is None:
             continue
-        if latest is not None and entry.when < latest:
+        if latest is not None and latest.when is not None and entry.when < latest.when:
+            # Quoted as written, with the zone each was read in: a line read in the wrong zone shows as one.
+            unnamed = entry.zone_source != "written" or latest.zone_source != "written"
+            hint = " (or write the zone on a line that has none, if it was read in the wrong zone)" if unnamed else ""
             yield _f(
                 "timeline-order",
                 W,
-                f"Timeline entry {entry.when:%m/%d %H:%M} comes after a later entry "
-                f"({latest:%m/%d %H:%M}): move it up so the timeline reads in order.",
+                f"Timeline entry {_quoted(entry)} is earlier than the entry {_quoted(latest)} above it "
+                f"(line {latest.line}): move it up so the timeline reads in order{hint}.",
                 entry.line,
             )
-        latest = entry.when if latest is None else max(latest, entry.when)
+        if latest is None or latest.when is None or entry.when >= latest.when:
+            latest = entry
+    yield from _zone_rules(inc, cfg)
+
+
+# The zone to suggest for ``timezone:`` when a timeline is written in one of these.
+_IANA = {
+    "JST": "Asia/Tokyo",
+    "KST": "Asia/Seoul",
+    "SGT": "Asia/Singapore",
+    "HKT": "Asia/Hong_Kong",
+    "ICT": "Asia/Bangkok",
+    "WIB": "Asia/Jakarta",
+    "PHT": "Asia/Manila",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "MST": "America/Denver",
+    "MDT": "America/Denver",
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "CET": "Europe/Berlin",
+    "CEST": "Europe/Berlin",
+    "EET": "Europe/Helsinki",
+    "EEST": "Europe/Helsinki",
+    "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney",
+}
+
+
+def _zone_rules(inc: Incident, cfg: Config) -> Iterator[Finding]:
+    """Times that name no zone, read in the team zone (UTC), in a body whose other times name another zone.
+
+    A line without a zone takes the zone of the line above that wrote one; only lines above the
+    first such line (and a zoneless postmortem date) fall back to ``timezone:``. While that is the
+    default UTC and the body writes JST elsewhere, those lines may well be JST too: say so once,
+    with what to do, rather than let the figures be off by hours without a word.
+    """
+    if cfg.timezone.upper() != "UTC":
+        return  # the team chose its zone: a time without one is in it, as documented
+    named = [e for e in inc.timeline if e.zone_source == "written" and e.local is not None and e.local.utcoffset()]
+    if not named:
+        return
+    first = named[0]
+    assert first.local is not None
+    label = first.zone.split(",")[0]
+    suggest = _IANA.get(label.upper(), label if "/" in label else "Asia/Tokyo")
+    todo = (
+        f"write the zone on them (e.g. '{first.stamp}') or set `timezone: {suggest}` in .github/incident-kit.yml "
+        "if the team writes its times in that zone"
+    )
+    bare = [e for e in inc.timeline if e.zone_source == "team" and e.when is not None]
+    if bare:
+        lines = ", ".join(str(e.line) for e in bare[:8]) + (", ..." if len(bare) > 8 else "")
+        which = f"line {lines} has" if len(bare) == 1 else f"lines {lines} have"
+        yield _f(
+            "zone-unclear",
+            W,
+            f"Timeline {which} no zone and no line above names one, so {'it is' if len(bare) == 1 else 'they are'} "
+            f"read in UTC (the `timezone:` setting), but line {first.line} writes {label} ('{first.stamp}'): "
+            f"if {'it is' if len(bare) == 1 else 'they are'} {label} too, {todo}.",
+            bare[0].line,
+        )
+    pm = inc.postmortem
+    if pm.start is not None and pm.zone_source == "team":
+        yield _f(
+            "zone-unclear",
+            W,
+            f"The postmortem date '{pm.stamp}' names no zone, so it is read in UTC (the `timezone:` setting), "
+            f"but the timeline writes {label} (line {first.line}): if the meeting is in {label}, "
+            f"write the zone (e.g. '{pm.stamp} {label}') or set `timezone: {suggest}` in .github/incident-kit.yml.",
+            pm.line,
+        )
 
 
 def action_item_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
@@ -290,7 +372,7 @@ def postmortem_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Findi
 
 def attendee_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
     """Everyone under Attendees is invited, or named here: nobody is dropped from the invite silently."""
-    missing = [a for a in inc.postmortem.invitees if address_of(a, cfg.people) is None]
+    missing = not_invitable(inc.postmortem.invitees, cfg.people)
     if not missing:
         return
     names = ", ".join(a.shown for a in missing)
