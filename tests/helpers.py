@@ -24,7 +24,7 @@ def check(
     fulfilled: tuple[str, ...] = (),
 ) -> Evaluation:
     cfg = config or Config()
-    inc = parse_incident(body, reference=created, video_hosts=cfg.video.hosts)
+    inc = parse_incident(body, reference=created, video_hosts=cfg.video.hosts, timezone=cfg.timezone)
     ctx = IssueContext(
         labels=frozenset(labels),
         state="closed" if closed else "open",

@@ -178,8 +178,9 @@ def test_status_comment_shows_every_time_read_in_utc_and_the_team_zone(template:
     inc = parse_incident(body, reference=REF, timezone=config.timezone)
     ev = evaluate(inc, IssueContext(created_at=REF, now=REF), config)
     text = render_status(StatusView("t", ev, IssueContext(), config, BotState()))
-    assert "Times as read (2; a time without a zone has the zone of the line above that names one, else Asia/Tokyo)" in (
-        text
+    assert (
+        "Times as read (2; a time without a zone has the zone of the line above that names one, else Asia/Tokyo)"
+        in (text)
     )
     assert "`11/20 18:52 JST` (JST) → 2026-11-20 09:52 UTC · 2026-11-20 18:52 Asia/Tokyo" in text
     # Written without a zone under a JST line: it is JST, and the comment says where that came from.

@@ -277,6 +277,26 @@ def test_attendee_not_invitable_names_who(template: str) -> None:
     assert not [f for f in check(body, config=invited).findings if f.rule == "attendee-not-invitable"]
 
 
+def test_zone_unclear_names_the_lines_read_as_utc(template: str) -> None:
+    body = edits.fill_slot(staffed(template), "Start this incident", "11/20 09:40")
+    body = edits.fill_slot(body, "Find this incident", "11/20 19:01 JST")
+    ev = check(body)
+    [finding] = [f for f in ev.findings if f.rule == "zone-unclear"]
+    assert finding.line == line_of(body, "11/20 09:40") and "timezone: Asia/Tokyo" in finding.message
+    assert "zone-unclear" not in rules(check(body, config=Config(timezone="Asia/Tokyo")))
+
+
+def test_readme_rules_table_lists_every_rule() -> None:
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Rules", 1)[1].split("\n\n", 2)[1]
+    listed = re.findall(r"^\| `([a-z-]+)` \|", table, re.M)
+    # The rules, and the findings the plan adds (the invite step, the recorded timeline, assignment).
+    assert set(listed) == {*RULE_IDS, "postmortem-past", "timeline-conflict", "assignee-unavailable"}
+
+
 def test_every_rule_id_is_tested() -> None:
     import pathlib
 

@@ -61,7 +61,10 @@ _HONORIFICS = LazyPattern(
     re.I,
 )
 _TITLES = LazyPattern(r"^(?:mr|mrs|ms|mx|miss|dr|prof)\.?\s+(?=\S)", re.I)
-_SEPARATORS = re.compile(r"[,、，;；/／・]|\s+and\s+|\s+と\s*|(?<=さん)と")
+# "山田さんと鈴木様": と after an honorific joins two names (a name such as 大和田 keeps its と only when bare).
+_SEPARATORS = re.compile(
+    r"[,、，;；/／・]|\s+and\s+|\s+と\s*|(?:(?<=さん)|(?<=さま)|(?<=様)|(?<=君)|(?<=くん)|(?<=ちゃん)|(?<=氏)|(?<=殿)|(?<=先生))と"
+)
 _NOT_A_NAME = LazyPattern(r"^(?:x+|\.+|…|todo|tbd|未定|-+|\?+)$", re.I)
 
 
