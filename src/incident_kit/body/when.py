@@ -304,8 +304,8 @@ def _following(after: datetime, hour: int, minute: int, zone: tzinfo) -> datetim
     return following if following - after < after - same else same
 
 
-_HEADING_ZONE = re.compile(r"[(\[]\s*([^()\[\]]{1,40}?)\s*[)\]]")
-_ZONE_ALONE = re.compile(rf"^{_ZONE}$", re.I)
+_HEADING_ZONE = LazyPattern(r"[(\[]\s*([^()\[\]]{1,40}?)\s*[)\]]")
+_ZONE_ALONE = LazyPattern(rf"^{_ZONE}$", re.I)
 
 
 def heading_zone(heading: str) -> tuple[tzinfo, str] | None:
