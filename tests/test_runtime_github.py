@@ -298,6 +298,45 @@ def test_tick_boxes_never_overwrites_a_racing_human_edit(fake: FakeGitHub, body:
     assert ticked.replace("[x]", "[ ]") == text.replace("\n", "\r\n").replace("[x]", "[ ]")
 
 
+@pytest.mark.parametrize("landed", [True, False], ids=["502-after-the-write", "502-before-the-write"])
+def test_tick_boxes_retry_after_a_502_never_erases_an_edit_made_in_between(
+    fake: FakeGitHub, body: str, tmp_path: Path, landed: bool
+) -> None:
+    """Issue #13: the body PATCH is answered 502 (after or before GitHub applied it), and a person saves
+    the body before the answer arrives. The retry re-reads the body and keeps the person's edit."""
+    (tmp_path / "workspace" / ".github").mkdir(parents=True)
+    (tmp_path / "workspace" / ".github" / "incident-kit.yml").write_text("tick-boxes: true\n")
+    text = edits.tick(incident_body(body), "Announce resolving this incident")
+    n = fake.create_issue(REPO, "x", text, user="alice", labels=["incident"])["number"]
+    human = text + "\n\nA person added this line while the bot's write was in flight.\n"
+    fake.add_token("alice-token", "alice")
+    fake.fault("PATCH", rf"/issues/{n}$", status=502, after_success=landed, delay=1.0)
+
+    def person() -> None:
+        while fake.count("PATCH", rf"/issues/{n}$") == 0:
+            time.sleep(0.01)
+        import github
+
+        gh = github.Github(base_url=fake.base_url, auth=github.Auth.Token("alice-token"), retry=None)
+        gh.get_repo(REPO).get_issue(n).edit(body=human)
+
+    t = threading.Thread(target=person)
+    t.start()
+    job_env = job(tmp_path, fake.base_url, payload=issue_payload(n, "alice"))
+    code = runner.main(job_env.env)
+    t.join(10)
+    assert code == 0
+    assert fake.issue(REPO, n)["body"] == human  # the person's edit is there, not the bot's old ticks
+    bot_patches = [r for r in fake.requests if r.method == "PATCH" and r.path.endswith(f"/issues/{n}")]
+    assert len(bot_patches) == 2  # the bot's one (answered 502) and the person's: the bot sent none again
+    assert "person's edit was kept" in job_env.summary.read_text()
+    # The run the person's edit starts ticks the boxes on their body, keeping their line.
+    job2 = job(tmp_path, fake.base_url, payload=issue_payload(n, "alice"))
+    assert runner.main(job2.env) == 0
+    after = fake.issue(REPO, n)["body"]
+    assert "A person added this line" in after and '- [x] Remove "incident" label' in after
+
+
 def test_every_request_fits_githubs_openapi(fake: FakeGitHub, body: str, tmp_path: Path, shared: Path) -> None:
     from fakegithub.openapi_check import check_requests
 

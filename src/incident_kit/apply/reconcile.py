@@ -23,6 +23,7 @@ from incident_kit.apply.budget import Budget
 from incident_kit.apply.commit import commit_file
 from incident_kit.github.port import (
     TRUSTED_PERMISSIONS,
+    BodyChanged,
     CommentData,
     IssueData,
     NotFound,
@@ -406,7 +407,15 @@ class _Apply:
             if repo.get_issue(number).body != action.body_read:
                 self.notices.append("the body changed while incident-kit worked; boxes were not ticked this run")
             elif self.budget.take(action.describe()):
-                repo.edit_body(number, action.body)
+                try:
+                    # A retried PATCH (after a 502) re-reads the body first and never writes over an
+                    # edit made in between (GitHub has no conditional PATCH for issue bodies).
+                    repo.edit_body(number, action.body, expected=action.body_read)
+                except BodyChanged:
+                    self.notices.append(
+                        "the body changed while incident-kit ticked boxes; the person's edit was kept and the "
+                        "boxes are ticked by the run their edit starts"
+                    )
 
     def _report(self, action: CommitReport) -> None:
         from incident_kit.apply.render_job import render_bounded

@@ -128,6 +128,10 @@ class BranchRefused(PortError):
     """The branch refused the commit (protected, or a ruleset); retrying will not help."""
 
 
+class BodyChanged(Conflict):
+    """The issue's body is no longer the one a write was made from: a person edited it meanwhile."""
+
+
 class TooManyRetries(PortError):
     """Rate limits or server errors lasted longer than the run may wait."""
 
@@ -140,7 +144,10 @@ class Repository(Protocol):
 
     def get_issue(self, number: int) -> IssueData: ...
 
-    def list_comments(self, number: int) -> list[CommentData]: ...
+    def list_comments(self, number: int, since: datetime | None = None) -> list[CommentData]:
+        """The issue's comments, oldest first; ``since`` keeps those updated at or after that time
+        (GitHub filters them: a week's comments of a long issue cost one page, not all of them)."""
+        ...
 
     def permission(self, login: str) -> str: ...
 
@@ -160,7 +167,12 @@ class Repository(Protocol):
 
     def edit_comment(self, comment_id: int, body: str) -> CommentData: ...
 
-    def edit_body(self, number: int, body: str) -> None: ...
+    def edit_body(self, number: int, body: str, expected: str | None = None) -> None:
+        """Replace the issue's body. With ``expected`` (the body the new one was made from), a write
+        that must be sent again (a 502, a dropped line) re-reads the body first: our body there means
+        it landed; anything but ``expected`` means a person edited it meanwhile, and :class:`BodyChanged`
+        is raised instead of writing over their edit. GitHub has no conditional PATCH for issues."""
+        ...
 
     def close_issue(self, number: int, reason: str) -> None: ...
 

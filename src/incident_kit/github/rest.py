@@ -26,6 +26,7 @@ from incident_kit.basics.limits import PAGE_MAX
 from incident_kit.basics.markers import STATUS as MARKER
 from incident_kit.basics.times import format_iso, parse_iso, to_utc
 from incident_kit.github.port import (
+    BodyChanged,
     BranchRefused,
     CommentData,
     CommitData,
@@ -186,8 +187,11 @@ class GitHubRepository:
             self.get_issue(number)
         return self._issues[number]
 
-    def list_comments(self, number: int) -> list[CommentData]:
+    def list_comments(self, number: int, since: datetime | None = None) -> list[CommentData]:
         def fetch() -> list[CommentData]:
+            issue = self._issue(number)
+            # PyGithub writes the time as given with a "Z": hand it UTC.
+            listing = issue.get_comments(since=since.astimezone(UTC)) if since is not None else issue.get_comments()
             return [
                 CommentData(
                     id=c.id,
@@ -197,7 +201,7 @@ class GitHubRepository:
                     html_url=c.html_url,
                     updated_at=to_utc(c.updated_at),
                 )
-                for c in self._issue(number).get_comments()
+                for c in listing
             ]
 
         return self._call(f"read the comments of #{number}", fetch)
@@ -307,14 +311,24 @@ class GitHubRepository:
                 c.html_url,
             )
 
+        # A comment the bot recognises again by its marker: the status comment (one per issue) and
+        # any comment whose first line is a marker (a weekly reminder carries its ISO week there).
+        first_line = body.split("\n", 1)[0]
+        marked = first_line if first_line.startswith(markers.PREFIX) and first_line != MARKER else None
+
         def already_posted() -> CommentData | None:
-            if MARKER not in body:
+            if MARKER not in body and marked is None:
                 return None
             try:
                 comments = self.list_comments(number)
             except PortError:
                 return None
-            return next((c for c in comments if c.author == self.bot_login and MARKER in c.body), None)
+            for c in comments:
+                if c.author != self.bot_login:
+                    continue
+                if (marked is not None and c.body.split("\n", 1)[0] == marked) or (marked is None and MARKER in c.body):
+                    return c
+            return None
 
         return self._call(f"comment on #{number}", post, write=True, recover=already_posted)
 
@@ -339,8 +353,31 @@ class GitHubRepository:
         # A lazy comment object: PATCH without a GET first (one request, not two).
         return IssueComment(self._gh.requester, url=url)
 
-    def edit_body(self, number: int, body: str) -> None:
-        self._call(f"edit the body of #{number}", lambda: self._issue(number).edit(body=body), write=True)
+    def edit_body(self, number: int, body: str, expected: str | None = None) -> None:
+        def landed_or_changed() -> bool | None:
+            # Before a PATCH is sent again (a 502 may follow a successful write), read the body:
+            # ours means it landed; neither ours nor the one ours was made from means a person
+            # edited it in between, and sending ours again would erase their edit.
+            current = self.get_issue(number).body
+            if current == body:
+                return True
+            if current != expected:
+                raise BodyChanged(
+                    f"the body of #{number} changed while incident-kit was writing it; not written again "
+                    "(the person's edit is kept, and the next run works from it)"
+                )
+            return None
+
+        def patch() -> bool:
+            self._issue(number).edit(body=body)
+            return True
+
+        self._call(
+            f"edit the body of #{number}",
+            patch,
+            write=True,
+            recover=landed_or_changed if expected is not None else None,
+        )
 
     def close_issue(self, number: int, reason: str) -> None:
         self._call(

@@ -23,6 +23,7 @@ from typing import Any
 from incident_kit.basics.limits import BODY_MAX, BODY_TOO_LONG, PAGE_MAX
 from incident_kit.basics.times import format_iso, parse_iso
 from incident_kit.github.port import (
+    BodyChanged,
     CommentData,
     CommitData,
     CommitResult,
@@ -152,9 +153,12 @@ class LocalRepository:
             raise NotFound(f"issue #{number} does not exist in {self.full_name}")
         return self._listed(raw)
 
-    def list_comments(self, number: int) -> list[CommentData]:
+    def list_comments(self, number: int, since: datetime | None = None) -> list[CommentData]:
         self.stats.reads += 1
-        return [self._comment_data(c) for c in self._load()["comments"] if c["issue"] == number]
+        comments = [self._comment_data(c) for c in self._load()["comments"] if c["issue"] == number]
+        if since is None:
+            return comments
+        return [c for c in comments if (c.updated_at or c.created_at) >= since]
 
     def _comment_data(self, c: dict[str, Any]) -> CommentData:
         return CommentData(
@@ -282,8 +286,11 @@ class LocalRepository:
                 return self._comment_data(comment)
         raise NotFound(f"comment {comment_id} does not exist")
 
-    def edit_body(self, number: int, body: str) -> None:
+    def edit_body(self, number: int, body: str, expected: str | None = None) -> None:
         self.stats.writes += 1
+        # The same guarantee as the REST backend's retry: never over a body that is not ``expected``.
+        if expected is not None and self._issue_raw(self._load(), number).get("body", "") not in (expected, body):
+            raise BodyChanged(f"the body of #{number} changed while incident-kit worked; not written")
         self.human_edit(number, body)
 
     def close_issue(self, number: int, reason: str) -> None:
