@@ -361,3 +361,52 @@ def test_proposal_in_the_status_comment(fake: FakeGitHub, template: str, tmp_pat
     text = status(fake, n)
     assert "Proposed slot:" in text
     assert fake.file(REPO, "incidents/2026/1/postmortem.ics") is None
+
+
+def test_postmortem_past_warning_holds_on_every_run(fake: FakeGitHub, template: str, tmp_path: Path) -> None:
+    """Issue #13: a date that was already past when it was written warns on every run while it stays
+    (it used to show once and vanish), so a second run changes nothing; a corrected date clears it."""
+    body = edits.set_postmortem(resolved(template), "2021-03-02 10:00")  # the year is a typo
+    n = fake.create_issue(REPO, "Checkout is down", body, user="alice", labels=["incident"])["number"]
+    assert run(fake, tmp_path / "1", n)[0] == 0
+    assert "postmortem-past" in status(fake, n) and "2021-03-02 10:00 UTC" in status(fake, n)
+    first = status(fake, n)
+    fake.reset_log()
+    assert run(fake, tmp_path / "2", n)[0] == 0
+    assert status(fake, n) == first and "postmortem-past" in status(fake, n)
+    assert fake.writes() == []  # running twice changes nothing
+    # The date corrected: no warning, and it stays gone.
+    edit(fake, n, edits.set_postmortem(body, "2031-03-02 10:00"))
+    run(fake, tmp_path / "3", n)
+    assert "postmortem-past" not in status(fake, n)
+    fake.reset_log()
+    run(fake, tmp_path / "4", n)
+    assert "postmortem-past" not in status(fake, n) and fake.writes() == []
+
+
+def test_a_meeting_that_took_place_is_not_past_warned(template: str) -> None:
+    """The record of a date planned while it was ahead: once the meeting has passed, no warning."""
+    from incident_kit.basics.times import format_iso
+    from incident_kit.body.model import Phase
+    from incident_kit.body.parse import parse_incident
+    from incident_kit.plan.bot_state import BotState, InviteRecord
+    from incident_kit.plan.invite import plan_invite
+    from incident_kit.settings.config import Config
+
+    start = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    body = edits.set_postmortem(resolved(template), "2026-12-01 10:00")
+    inc = parse_incident(body)
+
+    def warnings(state: BotState, now: datetime) -> list[str]:
+        p = plan_invite(
+            inc, repository=REPO, number=1, title="t", url="u", created_at=start - timedelta(days=3),
+            author="alice", assignees=(), commenters=(), config=Config(), state=state,
+            phase=Phase.POSTMORTEM_SCHEDULED, now=now,
+        )  # fmt: skip
+        return [w[0] for w in p.warnings]
+
+    planned_ahead = InviteRecord(0, start=format_iso(start), stamp=format_iso(start - timedelta(days=2)))
+    assert warnings(BotState(invite=planned_ahead), start + timedelta(days=5)) == []
+    assert warnings(BotState(), start + timedelta(days=5)) == ["postmortem-past"]
+    typo = InviteRecord(0, start=format_iso(start), past=True)
+    assert warnings(BotState(invite=typo), start + timedelta(days=5)) == ["postmortem-past"]

@@ -101,6 +101,9 @@ class InviteRecord:
     url: str | None = None
     path: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The start was already in the past when this date was first planned (a typo'd year, say): the
+    # "postmortem-past" warning holds for as long as the date stays, on every run (issue #13).
+    past: bool | None = None
 
     @staticmethod
     def parse(raw: Any) -> InviteRecord | None:
@@ -108,16 +111,16 @@ class InviteRecord:
         if not isinstance(raw, dict) or not _is_count(raw.get("seq")):
             return None
         t = _texts(raw, _INVITE_TEXTS)
-        cancelled = raw.get("cancelled")
-        if t is None or not (cancelled is None or isinstance(cancelled, bool)):
+        cancelled, past = raw.get("cancelled"), raw.get("past")
+        if t is None or not all(v is None or isinstance(v, bool) for v in (cancelled, past)):
             return None
         return InviteRecord(
             raw["seq"], t["fp"], t["stamp"], t["start"], t["end"], cancelled, t["blob"], t["url"], t["path"],
-            _rest(raw, ("seq", "cancelled", *_INVITE_TEXTS)),
+            _rest(raw, ("seq", "cancelled", "past", *_INVITE_TEXTS)), past,
         )  # fmt: skip
 
     def dump(self) -> dict[str, Any]:
-        fields = {name: getattr(self, name) for name in ("seq", "cancelled", *_INVITE_TEXTS)}
+        fields = {name: getattr(self, name) for name in ("seq", "cancelled", "past", *_INVITE_TEXTS)}
         return _dump(self.extra, fields)
 
 

@@ -354,7 +354,18 @@ def plan_invite(
         return InvitePlan(path, None, None, _no_meeting_view(was, incident, phase, config, missing, now))
     fp = fingerprint(start, end, attendees, cancelled)
     seq, stamp, entry = next_sequence(previous, fp, now)
-    entry = replace(entry, start=format_iso(start), end=format_iso(end), cancelled=cancelled)
+    # Whether the date was already past when it was first planned: decided once per date and kept in
+    # the record, so the warning shows on every run while the date stays (and never for a meeting
+    # that simply took place), and running twice changes nothing.
+    same_date = previous is not None and previous.start == format_iso(start) and not previous.cancelled
+    past = bool(previous.past) if same_date and previous is not None else start < now
+    entry = replace(
+        entry,
+        start=format_iso(start),
+        end=format_iso(end),
+        cancelled=cancelled,
+        past=True if past and not cancelled else None,
+    )
     invite = Invite(
         uid=uid_for(repository, number),
         title=title,
@@ -371,7 +382,7 @@ def plan_invite(
         roles=role_lines(incident),
     )
     warnings: list[tuple[str, str, int | None]] = []
-    if not cancelled and start < now and previous is None:
+    if not cancelled and past:
         warnings.append(("postmortem-past", past_message(incident, config), pm.line))
     if cancelled:
         view = _no_meeting_view(start, incident, phase, config, missing, now)
