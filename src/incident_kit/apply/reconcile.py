@@ -284,6 +284,8 @@ class _Apply:
         self.now, self.bot, self.notify = snap.now, snap.bot_login, notify
         self.run_id, self.fetch_image = run_id, fetch_image
         self._fresh_body: str | None = run.status.body_now if run.status else None
+        self._fresh_comment: CommentData | None = None  # the status comment as last read back
+        self._written: str | None = None  # the status comment's text as this run last wrote it
         self.guarded = False  # a message's claim or record was written: the comment must be re-read
         self.done: set[str] = set()  # "invite", "report": file actions that reached the repository
         self.planned = {"invite" for a in run.actions if isinstance(a, CommitInvite)} | {
@@ -566,7 +568,16 @@ class _Apply:
             sent=self.sent,
             claims=self.claims,
             notes=(*self.failures, *self.notes),
+            status_comment=self._foreign_write(),
         )
+
+    def _foreign_write(self) -> CommentData | None:
+        """The status comment as read back, when another run wrote it after this run's plan was made
+        (it is neither the text the plan was made from nor the one this run wrote last)."""
+        comment, status = self._fresh_comment, self.run.status
+        if comment is None or status is None or comment.body in (status.body_now, self._written):
+            return None
+        return comment
 
     def _read_state(self) -> BotState:
         from incident_kit.plan.status import find_status_comment, load_state
@@ -575,6 +586,7 @@ class _Apply:
         if comment is not None and self.comment_id is None:
             self.comment_id = comment.id
         self._fresh_body = comment.body if comment is not None else None
+        self._fresh_comment = comment
         return load_state(comment)
 
     def _write_status(self, *, counted: bool) -> None:
@@ -586,7 +598,8 @@ class _Apply:
                 self.final_plan = plan  # nothing to write: no need to read the comment again
                 return
         self.guarded = self.guarded or not counted
-        # Read the comment fresh and keep what another run recorded or claimed meanwhile.
+        # Read the comment fresh and keep what another run recorded or claimed meanwhile: the body is
+        # rendered on that fresh state (Results.status_comment), never on the one read at the start.
         fresh = self._read_state()
         merged = merge_sent(BotState(sent=self.sent, claims=self.claims), fresh, self.run_id)
         self.sent, self.claims = merged.sent, merged.claims
@@ -606,6 +619,7 @@ class _Apply:
             self.comment_id, self.status_url = created.id, created.html_url
         else:
             self.status_url = self.repo.edit_comment(self.comment_id, body).html_url
+        self._written = body
 
 
 __all__ = ["Budget", "Event", "Outbox", "Outcome", "PortError", "reconcile"]

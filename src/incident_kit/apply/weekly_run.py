@@ -71,6 +71,7 @@ from incident_kit.plan.weekly import (
     open_followup_numbers,
     read_incident,
     reading_fingerprint,
+    reminder_line,
     render_digest,
     render_done,
     render_reminder,
@@ -80,6 +81,7 @@ from incident_kit.plan.weekly import (
     summary_key,
     template_line,
     update_template_open,
+    week_start,
     weekday,
 )
 from incident_kit.settings.config import Config
@@ -317,7 +319,9 @@ class _Run:
         try:
             fresh = self.repo.get_issue(record.number)
         except NotFound:
-            record.state = "closed"  # deleted or transferred: nothing is left to wait for here
+            # Deleted or transferred: "missing", never "done". Its action item stays open and the
+            # reminder names it, so a deleted follow-up cannot close an incident (issue #13).
+            record.state = "missing"
         else:
             record.state, record.assignees, record.title = fresh.state, fresh.assignees, fresh.title
         record.seen = True
@@ -448,7 +452,12 @@ class _Run:
             a = self.assess(issue)
         if any(not f.recorded for f in a.followups):
             self._record(issue)
-        if remind and a.remind:
+        if remind and a.remind and self.reminded_already(issue):
+            # The state file did not know (lost, corrupt, or a run that died after posting), the
+            # issue does: no second reminder this week.
+            self.state.reminded[number] = week
+            self.report.log.append(f"#{number}: already reminded this week (its reminder was found)")
+        elif remind and a.remind:
             body = render_reminder(a, week, self.template_line(issue, a))
             if self._take(f"remind #{number} ({len(a.open_items)} boxes left)", number):
                 self._pace()
@@ -473,6 +482,19 @@ class _Run:
                 budget.skipped.append(f"close #{number} (needs 2 writes; the next run continues)")
                 raise _Stop(number)
         return a
+
+    def reminded_already(self, issue: IssueData) -> bool:
+        """Whether the bot's reminder of this week is among the issue's comments.
+
+        Asked only when the state file says "not reminded yet" and the issue changed this week (a
+        comment moves ``updated_at``, so an issue untouched since Monday cannot hold one): one request,
+        for this week's comments only (``since``), whatever the length of the issue."""
+        start = week_start(self.now, self.config.timezone)
+        if issue.updated_at is not None and issue.updated_at < start:
+            return False
+        wanted = reminder_line(self.report.week)
+        comments = self.repo.list_comments(issue.number, since=start)
+        return any(c.author == self.bot and c.body.split("\n", 1)[0].strip() == wanted for c in comments)
 
     def template_line(self, issue: IssueData, a: Assessment) -> str:
         """Whether the issue template changed since the incident began (one request, only for a reminder

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from incident_kit.github.port import CommentData
 from incident_kit.plan.bot_state import BotState, Claim, InviteRecord
 
 if TYPE_CHECKING:
@@ -140,6 +141,10 @@ class Results:
     sent: dict[str, Any] = field(default_factory=dict)  # the record of what was sent, as it is now
     claims: tuple[Claim, ...] = ()
     notes: tuple[str, ...] = ()  # delivery failures and dry-run lines
+    # The status comment as read just before writing. When another run (the weekly check, an issue's
+    # own run) wrote it after this run's plan was made, the comment is rendered on top of that fresh
+    # state, never on the one read earlier: what the other run recorded is kept (issue #13).
+    status_comment: CommentData | None = None
 
 
 @dataclass(frozen=True)

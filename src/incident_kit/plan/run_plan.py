@@ -17,7 +17,7 @@ from typing import Any
 
 from incident_kit.basics.times import format_iso, format_utc, parse_iso
 from incident_kit.body.model import Decision, Finding, Phase, Severity
-from incident_kit.github.port import TRUSTED_PERMISSIONS
+from incident_kit.github.port import TRUSTED_PERMISSIONS, CommentData
 from incident_kit.plan.actions import (
     Action,
     AddLabels,
@@ -471,11 +471,12 @@ def _renderer(
 ) -> Any:
     """The status comment as the actions left the issue: a pure function of their results."""
     from incident_kit.plan.messages import sent_lines
-    from incident_kit.plan.status import find_status_comment, load_state
+    from incident_kit.plan.status import find_status_comment
 
-    stored = load_state(find_status_comment(snap.comments, snap.bot_login))
+    read = find_status_comment(snap.comments, snap.bot_login)
 
     def render(results: Results) -> Plan:
+        now, stored = _fresh(snap, read, results.status_comment)
         extras = base
         inv = invite
         if invite_action is not None:
@@ -528,9 +529,23 @@ def _renderer(
                 recorded=deliveries(stored.sent, results.sent),
             ),
         )
-        return plan_issue(snap, config, part, extras)
+        return plan_issue(now, config, part, extras)
 
     return render
+
+
+def _fresh(snap: Snapshot, read: CommentData | None, fresh: CommentData | None) -> tuple[Snapshot, BotState]:
+    """The snapshot with the status comment as it is now, and the state it holds: this run's changes
+    are merged into the state another run may have written since the plan was made."""
+    from incident_kit.plan.status import load_state
+
+    if fresh is None or (read is not None and read.id == fresh.id and read.body == fresh.body):
+        return snap, load_state(read)
+    stale = {fresh.id, read.id if read is not None else fresh.id}
+    comments = [fresh if c.id in stale else c for c in snap.comments]
+    if fresh not in comments:
+        comments.append(fresh)  # another run posted the first status comment meanwhile
+    return replace(snap, comments=comments), load_state(fresh)
 
 
 def deliveries(before: dict[str, Any], after: dict[str, Any]) -> tuple[Change, ...]:

@@ -100,7 +100,7 @@ class FollowupRecord:
     incident: int
     key: str
     text: str = ""
-    state: str = "open"  # "open" | "closed"
+    state: str = "open"  # "open" | "closed" | "missing" (deleted or transferred: GitHub answers 404)
     recorded: bool = False  # the incident's status comment lists it
     created_at: datetime | None = None
     assignees: tuple[str, ...] = ()  # as listed this run; not stored
@@ -272,7 +272,7 @@ def load_state(data: bytes | None) -> tuple[WeeklyState, str | None]:
             incident=incident,
             key=key,
             text=str(entry.get("text") or ""),
-            state="closed" if entry.get("state") == "closed" else "open",
+            state=str(entry["state"]) if entry.get("state") in ("closed", "missing") else "open",
             recorded=bool(entry.get("recorded")),
             created_at=parse_stored(entry.get("created")),
         )
@@ -378,6 +378,10 @@ class Assessment:
     @property
     def open_followups(self) -> list[FollowupRecord]:
         return [f for f in self.followups if f.state == "open"]
+
+    @property
+    def missing_followups(self) -> list[FollowupRecord]:
+        return [f for f in self.followups if f.state == "missing"]
 
 
 def read_incident(issue: IssueData, config: Config) -> Incident:
@@ -795,6 +799,8 @@ def assess_summary(
         tracked = by_key.get(box.key) if box.key is not None else None
         if tracked is not None and tracked.state == "closed":
             continue  # its follow-up issue is closed: the change was made (or dropped) there
+        # A follow-up that is gone (deleted or transferred) proves nothing: the box stays open,
+        # and the reminder names the missing issue.
         open_items.append(box.item)
     relevant = summary.phase is not Phase.NOT_INCIDENT
     new: list[NewFollowup] = []
@@ -809,11 +815,22 @@ def assess_summary(
     tracked_lines = {a.line for a in summary.actions if a.key in by_key}
     findings = [f for f in summary.findings if not (f.rule == "action-item-untracked" and f.line in tracked_lines)]
     open_followups = [f for f in known if f.state == "open"]
+    # A deleted follow-up of an item nobody ticked: the item is not done (whatever sections count).
+    unticked = {a.key for a in summary.actions}
+    missing = [f for f in known if f.state == "missing" and f.key in unticked]
     # An incident whose meeting left "good points" or a brainstorming empty is not done (issue #17).
     empty_notes = any(f.rule == "meeting-notes-empty" for f in findings)
     gaps = list(summary.gaps)
-    done = bool(summary.counted) and not open_items and not new and not open_followups and not gaps and not empty_notes
-    remind = relevant and not done and bool(open_items or findings or open_followups or gaps)
+    done = (
+        bool(summary.counted)
+        and not open_items
+        and not new
+        and not open_followups
+        and not missing
+        and not gaps
+        and not empty_notes
+    )
+    remind = relevant and not done and bool(open_items or findings or open_followups or missing or gaps)
     close = (
         done
         and relevant
@@ -924,6 +941,11 @@ def update_template_open(a: Assessment) -> bool:
     return any(line in lines for line in a.summary.template_lines)
 
 
+def reminder_line(week: str) -> str:
+    """The reminder's first line: the week marker the check looks for before posting again."""
+    return markers.reminder(f'{{"week": "{week}"}}')
+
+
 def render_reminder(a: Assessment, week: str, template: str = "") -> str:
     """The week's reminder: who, what is left box by box, the findings, the follow-ups."""
     boxes = len(a.open_items)
@@ -933,13 +955,16 @@ def render_reminder(a: Assessment, week: str, template: str = "") -> str:
     if a.open_followups:
         n = len(a.open_followups)
         parts.append(f"{n} follow-up issue{'s' if n != 1 else ''} open")
+    if a.missing_followups:
+        n = len(a.missing_followups)
+        parts.append(f"{n} follow-up issue{'s' if n != 1 else ''} missing")
     if a.findings and not parts:
         parts.append("to fix")
     age = f"opened {a.age_days} day{'s' if a.age_days != 1 else ''} ago"
     if a.issue.state == "closed":
         age = "closed, " + age
     lines = [
-        markers.reminder(f'{{"week": "{week}"}}'),
+        reminder_line(week),
         f"### 🔁 Weekly check, {week}: {', '.join(parts)}",
         "",
         f"{_mentions(a.owners) + ': t' if a.owners else 'T'}his incident was {age} and is in phase **{a.phase}**. "
@@ -990,7 +1015,13 @@ def render_reminder(a: Assessment, week: str, template: str = "") -> str:
         lines.append("**Follow-up issues**")
         for fu in a.followups:
             who = f", {_mentions(fu.assignees)}" if fu.state == "open" and fu.assignees else ""
-            lines.append(f"- #{fu.number} ({fu.state}{who}): {quote(fu.text, 120)}")
+            if fu.state == "missing":
+                lines.append(
+                    f"- #{fu.number} (**missing**: deleted or transferred): {quote(fu.text, 120)}. Its action "
+                    "item is not done: tick it when the change is made, or link the issue that tracks it now."
+                )
+            else:
+                lines.append(f"- #{fu.number} ({fu.state}{who}): {quote(fu.text, 120)}")
         lines.append("")
     lines.append(
         "<sub>incident-kit's weekly check: one reminder a week while anything is left. Tick the boxes "
@@ -1008,7 +1039,7 @@ def fit(text: str) -> str:
 
 
 def render_done(a: Assessment) -> str:
-    closed = [f"#{f.number}" for f in a.followups]
+    closed = [f"#{f.number}" for f in a.followups if f.state == "closed"]
     tail = f" and every follow-up issue ({', '.join(closed)}) is closed" if closed else ""
     done = markers.reminder('{"done": true}')
     return (
