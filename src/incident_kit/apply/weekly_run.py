@@ -29,11 +29,12 @@ import copy
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from incident_kit.apply.budget import Budget
 from incident_kit.body.model import Incident
+from incident_kit.body.roles import handles as handles_in
 from incident_kit.github.port import (
     TRUSTED_PERMISSIONS,
     Conflict,
@@ -408,6 +409,17 @@ class _Run:
             return True
         return bool(self.status_state(issue.number).confirmed_by)
 
+    def approved_people(self, issue: IssueData) -> frozenset[str] | None:
+        """None when the author may steer the process; else the handles (case-folded) of the people
+        lines a maintainer approved, plus the follow-ups' assignees (the bot assigned them)."""
+        if self.permissions.get(issue.author) in TRUSTED_PERMISSIONS:
+            return None
+        people = self.status_state(issue.number).people or {}
+        names = {h for handles in (people.get("roles") or {}).values() for h in handles}
+        names |= {h for line in people.get("attendees") or [] for h in handles_in(str(line))}
+        names |= {h for f in self.state.followups_of(issue.number) for h in f.assignees}
+        return frozenset(n.casefold() for n in names)
+
     def can_assign(self, login: str) -> bool:
         if login not in self.assignable:
             self.assignable[login] = self.repo.can_assign(login)
@@ -425,6 +437,12 @@ class _Run:
         if not self.trusted(issue):
             self.report.waiting.append(number)
             return a
+        # Who is assigned or mentioned comes from text a trusted person wrote or approved: for an
+        # outsider's confirmed issue, the people lines a maintainer approved (the bot state's ``people``,
+        # the same the event runs use), never the outsider's later edits (issue #13).
+        approved = self.approved_people(issue)
+        if approved is not None:
+            a = replace(a, owners=tuple(o for o in a.owners if o.casefold() in approved))
         if a.new_followups:
             self.status_state(number)  # follow-ups the state file may have lost
             a = self.assess(issue)
@@ -432,10 +450,14 @@ class _Run:
                 title = followup_title(item.text)
                 if not self._take(f"open a follow-up issue of #{number}: {title}", number):
                     continue
-                assignees = [h for h in item.handles if self.can_assign(h)]
+                named = [h for h in item.handles if approved is None or h.casefold() in approved]
+                assignees = [h for h in named if self.can_assign(h)]
                 self._pace()
                 created = self.repo.create_issue(
-                    title, followup_body(issue, item), [self.config.labels.improvement], assignees
+                    title,
+                    followup_body(issue, item, live=approved is None),
+                    [self.config.labels.improvement],
+                    assignees,
                 )
                 self.state.followups[created.number] = FollowupRecord(
                     created.number,
@@ -450,6 +472,8 @@ class _Run:
                 self.report.followups.append((number, created.number))
                 self.report.log.append(f"#{number}: opened follow-up issue #{created.number}: {title}")
             a = self.assess(issue)
+            if approved is not None:
+                a = replace(a, owners=tuple(o for o in a.owners if o.casefold() in approved))
         if any(not f.recorded for f in a.followups):
             self._record(issue)
         if remind and a.remind and self.reminded_already(issue):

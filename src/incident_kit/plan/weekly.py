@@ -1054,11 +1054,16 @@ def followup_title(text: str) -> str:
     return one if len(one) <= 120 else one[:119] + "…"
 
 
-def followup_body(incident: IssueData, item: NewFollowup) -> str:
-    """A follow-up issue: links back to the incident and quotes the item (the marker first)."""
+def followup_body(incident: IssueData, item: NewFollowup, *, live: bool = True) -> str:
+    """A follow-up issue: links back to the incident and quotes the item (the marker first).
+
+    ``live=False`` (an outsider wrote the item, no maintainer approved it) quotes its @handles
+    without pinging anyone."""
     # The item is quoted as text (HTML escaped) so it cannot carry a second marker; its @handles
     # stay live on purpose: they are the people it is assigned to.
     text = html.escape(" ".join(item.text.split()), quote=False)
+    if not live:
+        text = re.sub(r"@(?=[A-Za-z0-9])", "@&#8203;", text)
     topic = _TOPIC_NAMES.get(item.topic, _TOPIC_NAMES["other"])
     return (
         f"{marker(incident.number, item.key)}\n"
