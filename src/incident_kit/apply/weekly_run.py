@@ -20,7 +20,9 @@ the old "since", and the next run resumes there.
 
 Cost for N incident issues: 2 free rate-limit reads, 1 state read, ceil(N/100)
 list pages per label (plus one page per label for closed issues), one permission
-read per author of an issue that gets a write, and one request per write.
+read per author of an issue that gets a write, and one request per write; an issue
+due a reminder that changed this week costs one more read (its comments since
+Monday), so a lost state file never reminds anyone twice (issue #13).
 """
 
 from __future__ import annotations
