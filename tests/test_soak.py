@@ -663,14 +663,6 @@ def test_soak_issue_runs(world: World, seed: int) -> None:
     run_soak(world, seed, weekly=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue #13 item 7 (weekly once, really): a weekly run whose state-file commit fails after its "
-        "reminders were posted leaves the next run to remind every incident again in the same week; the "
-        "check does not look for its own week marker yet (fixed on branch wkonce: drop this mark then)"
-    ),
-)
 @pytest.mark.parametrize("seed", seeds())
 def test_soak_with_weekly_checks(world: World, seed: int) -> None:
     """The same soak with four of the 50 runs being the weekly check (faults injected into it too).
