@@ -17,8 +17,9 @@ status comment per issue whose state loads without damage, every human text as i
 it, each invite committed once per version, and a last round of runs that writes nothing.
 
 Derandomised: the seeds are fixed (``SEEDS``); ``SOAK_SEED=1234 pytest tests/test_soak.py`` tries
-another by hand. Issue runs use the wall clock (the entry point reads no clock from the test), so
-every date in the bodies is written relative to the time the soak starts.
+another by hand, and ``SOAK_ALL=1`` adds the variant with issue runs only. Issue runs use the
+wall clock (the entry point reads no clock from the test), so every date in the bodies is written
+relative to the time the soak starts.
 """
 
 from __future__ import annotations
@@ -657,6 +658,11 @@ def run_soak(world: World, seed: int, *, weekly: bool) -> None:
     assert weekly_problems == []
 
 
+@pytest.mark.skipif(
+    not os.environ.get("SOAK_ALL"),
+    reason="by hand (SOAK_ALL=1): in CI the weekly variant below makes the same 46 issue runs under 200 faults, "
+    "and the suite must stay under 10 minutes",
+)
 @pytest.mark.parametrize("seed", seeds())
 def test_soak_issue_runs(world: World, seed: int) -> None:
     """50 issue runs under 200 faults, then every invariant."""
