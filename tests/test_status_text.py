@@ -150,6 +150,7 @@ def views(draw: st.DrawFn, body: str | None = None) -> StatusView:
             proposal=LISTS,
             cancelled=st.booleans(),
             note=TEXT,
+            length=TEXT,
         )
     )
     timeline = draw(

@@ -296,12 +296,13 @@ def past(template: str, written: str, config: Config) -> str:
 def test_postmortem_past_quotes_the_date_as_written(template: str) -> None:
     message = past(template, "2026-11-25 19:00 JST - 2 hours", Config())
     assert message.startswith("The postmortem date '2026-11-25 19:00 JST' (= 2026-11-25 10:00 UTC) is in the past")
-    assert "the time is UTC" not in message and "2 hours long unless written otherwise" in message
+    assert "the time is UTC" not in message and "the meeting is 2 hours as written)" in message
     message = past(template, "11/25 19:00 - 90 min", Config(timezone="Asia/Tokyo"))
     assert "'11/25 19:00' (no zone written: read in Asia/Tokyo (team zone), = 2026-11-25 10:00 UTC)" in message
-    assert "the time is UTC" not in message and "1 hour 30 minutes long)" in message
+    assert "the time is UTC" not in message and "the meeting is 1 hour 30 minutes as written)" in message
     message = past(template, "2026年11月25日 10時", Config())
     assert "'2026年11月25日 10時' is in the past" in message and "so the time is UTC" in message
+    assert "the meeting is 2 hours: no length written)" in message
 
 
 def test_figures_use_the_inherited_zone(template: str) -> None:

@@ -172,6 +172,7 @@ class Postmortem:
     zone: str = ""  # how its zone was read
     zone_source: str = ""  # "written", "heading" (``Datetime(JST)``) or "team", as for a timeline entry
     local: datetime | None = None  # the start in the zone it was read in
+    length_written: bool = False  # a length or end time was written (else the 2-hour default)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The template's Datetime line reads ``xx/xx xx:xx -  2 hours`` until someone fills it
 in. The start is read by ``body.when`` (any date, time and zone form it knows; no zone
 means the zone a team wrote on the heading, ``Datetime(JST)``, else the team's
-``timezone:``). The meeting is two hours long unless written otherwise: a length
+``timezone:``). The meeting is two hours long when no length is written: a length
 (``- 90 min``, ``- 1.5 hours``, ``2時間``, ``90分``) or an end time
 (``- 12:00``, ``〜21:00``, ``- 9pm``), read in the start's zone.
 """
@@ -57,7 +57,7 @@ def parse_postmortem(
         minutes = _minutes(read.rest, read.local, reference, team_zone)
         return Postmortem(
             read.when,
-            minutes,
+            minutes or DEFAULT_MINUTES,
             raw.strip(),
             number,
             None,
@@ -67,17 +67,19 @@ def parse_postmortem(
             read.zone,
             source,
             read.local,
+            minutes is not None,
         )
     return Postmortem(None, DEFAULT_MINUTES, "", None, None, attendees, invitees)
 
 
-def _minutes(rest: str, start: datetime, reference: datetime, team_zone: str) -> int:
+def _minutes(rest: str, start: datetime, reference: datetime, team_zone: str) -> int | None:
+    """The length written after the start, in minutes; None when none is written (or none can be read)."""
     m = _LENGTH.match(rest)
     if m:
         n = float(m["n"])
         unit = m["unit"].lower()
         minutes = n * 60 if unit.startswith("h") or unit == "時間" else n
-        return int(minutes) if 1 <= minutes <= 24 * 60 else DEFAULT_MINUTES
+        return int(minutes) if 1 <= minutes <= 24 * 60 else None
     tail = rest.lstrip("-–~〜 ").strip()
     if tail:
         # An end time, in the start's zone unless it names its own.
@@ -88,4 +90,4 @@ def _minutes(rest: str, start: datetime, reference: datetime, team_zone: str) ->
                 minutes += 24 * 60
             if 1 <= minutes <= 24 * 60:
                 return int(minutes)
-    return DEFAULT_MINUTES
+    return None

@@ -17,8 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from incident_kit.basics.times import format_iso, format_iso_basic, parse_stored, to_utc
-from incident_kit.body.model import Incident, Phase
-from incident_kit.body.postmortem import DEFAULT_MINUTES
+from incident_kit.body.model import Incident, Phase, Postmortem
 from incident_kit.body.roles import address_of, not_invitable
 from incident_kit.body.when import in_zones as in_zones  # re-exported: callers import it from here
 from incident_kit.body.when import quote_time
@@ -298,6 +297,14 @@ class PostmortemView:
     proposal: list[str] = field(default_factory=list)
     cancelled: bool = False
     note: str = ""
+    length: str = "2 hours: no length written"  # the meeting's length and where it came from
+
+
+def meeting_length(pm: Postmortem) -> str:
+    """The length as read: '90 minutes as written', or '2 hours: no length written' for the default."""
+    if pm.length_written:
+        return f"{_length(pm.duration_minutes)} as written"
+    return f"{_length(pm.duration_minutes)}: no length written"
 
 
 def wants_proposal(incident: Incident, phase: Phase, config: Config) -> bool:
@@ -394,6 +401,7 @@ def plan_invite(
             attendees=[p.name for p in attendees],
             missing=list(missing),
             missing_names=list(unreachable_names(incident, config)),
+            length=meeting_length(incident.postmortem),
         )
     return InvitePlan(path, build_ics(invite), entry, view, invite, warnings)
 
@@ -406,11 +414,7 @@ def past_message(incident: Incident, config: Config) -> str:
         when, how = f"'{pm.stamp}'", "no zone is written and no `timezone:` is set, so the time is UTC; "
     else:
         when, how = quote_time(pm.stamp, pm.start, pm.local, pm.zone, pm.zone_source == "written", year=True), ""
-    default = " unless written otherwise" if pm.duration_minutes == DEFAULT_MINUTES else ""
-    return (
-        f"The postmortem date {when} is in the past: check the date "
-        f"({how}the meeting is {_length(pm.duration_minutes)} long{default})."
-    )
+    return f"The postmortem date {when} is in the past: check the date ({how}the meeting is {meeting_length(pm)})."
 
 
 def _no_meeting_view(

@@ -255,7 +255,7 @@ def _postmortem_text(pm: PostmortemView) -> str:
     if pm.times and pm.cancelled:
         out.append(f"Cancelled (was {e(pm.times[0])}); the calendar invite was withdrawn.\n")
     if pm.times and not pm.cancelled:
-        out.append(f"**{' · '.join(e(t) for t in pm.times)}**, 2 hours unless written otherwise.\n\n")
+        out.append(f"**{' · '.join(e(t) for t in pm.times)}**, {e(pm.length)}.\n\n")
         out.append(f"- [Add to Google Calendar]({e(pm.google)})")
         if pm.ics_url:
             out.append(f" · [Calendar invite (.ics)]({e(pm.ics_url)})")
