@@ -12,8 +12,11 @@ from datetime import UTC, datetime
 import pytest
 
 from incident_kit.body import edits
+from incident_kit.body.model import IssueContext
+from incident_kit.body.parse import parse_incident
 from incident_kit.entry import resources
 from incident_kit.entry.preview import first_status
+from incident_kit.rules.evaluate import Finding, evaluate
 from incident_kit.settings.config import Config
 
 CREATED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -43,3 +46,43 @@ def test_the_status_comment_gives_the_meetings_length_as_read(written: str, conf
     text = status(edits.set_postmortem(BLANK, written), config)
     assert f"**, {length}.\n" in text, text
     assert "unless written otherwise" not in text
+
+
+# ---------------------------------------------------------------- 2. zone-unclear's example
+
+
+def findings(body: str, config: Config, rule: str) -> list[Finding]:
+    inc = parse_incident(body, reference=CREATED, timezone=config.timezone)
+    return [f for f in evaluate(inc, IssueContext(created_at=CREATED), config).findings if f.rule == rule]
+
+
+def line_of(body: str, text: str) -> int:
+    return next(n for n, line in enumerate(body.splitlines(), 1) if text in line)
+
+
+def zone_unclear(body: str) -> str:
+    [finding] = findings(body, Config(), "zone-unclear")
+    return finding.message
+
+
+def test_zone_unclear_shows_the_zoneless_lines_own_time_with_the_zone() -> None:
+    body = edits.fill_slot(BLANK, "Trigger this incident", "2026/11/20 10:00", "deploy of v2.3")
+    body = edits.fill_slot(body, "Start this incident", "2026/11/20 19:00 JST")
+    message = zone_unclear(body)
+    bare, jst = line_of(body, "10:00"), line_of(body, "19:00 JST")
+    assert f"line {bare} has no zone" in message and "so it is read in UTC" in message
+    assert f"line {jst} writes JST ('2026/11/20 19:00 JST')" in message
+    assert "write the zone on it (e.g. '2026/11/20 10:00 JST')" in message
+    assert "on them" not in message and "'2026/11/20 19:00 JST')" not in message.split("e.g.")[1]
+
+
+def test_zone_unclear_for_several_lines_speaks_of_them() -> None:
+    body = edits.fill_slot(BLANK, "Trigger this incident", "11/20 9:40", "デプロイ")
+    body = edits.fill_slot(body, "Start this incident", "11/20 9:52", "エラー増加")
+    body = edits.fill_slot(body, "Find this incident", "11/20 19:01 JST", "ユーザーから問い合わせ")
+    message = zone_unclear(body)
+    assert (
+        f"lines {line_of(body, '9:40')}, {line_of(body, '9:52')} have no zone" in message
+        and "so they are read in UTC" in message
+    )
+    assert "if they are JST too, write the zone on them (e.g. '11/20 9:40 JST')" in message

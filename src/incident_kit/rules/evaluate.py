@@ -298,20 +298,20 @@ def _zone_rules(inc: Incident, cfg: Config) -> Iterator[Finding]:
     assert first.local is not None
     label = first.zone.split(",")[0]
     suggest = _IANA.get(label.upper(), label if "/" in label else "Asia/Tokyo")
-    todo = (
-        f"write the zone on them (e.g. '{first.stamp}') or set `timezone: {suggest}` in .github/incident-kit.yml "
-        "if the team writes its times in that zone"
-    )
     bare = [e for e in inc.timeline if e.zone_source == "team" and e.when is not None]
     if bare:
+        one = len(bare) == 1
         lines = ", ".join(str(e.line) for e in bare[:8]) + (", ..." if len(bare) > 8 else "")
-        which = f"line {lines} has" if len(bare) == 1 else f"lines {lines} have"
+        which = f"line {lines} has" if one else f"lines {lines} have"
+        it, its = ("it is", "it") if one else ("they are", "them")
+        # The example is the zoneless line's own time with the zone added: what the fix looks like.
         yield _f(
             "zone-unclear",
             W,
-            f"Timeline {which} no zone and no line above names one, so {'it is' if len(bare) == 1 else 'they are'} "
-            f"read in UTC (the `timezone:` setting), but line {first.line} writes {label} ('{first.stamp}'): "
-            f"if {'it is' if len(bare) == 1 else 'they are'} {label} too, {todo}.",
+            f"Timeline {which} no zone and no line above names one, so {it} read in UTC (the `timezone:` setting), "
+            f"but line {first.line} writes {label} ('{first.stamp}'): if {it} {label} too, write the zone on "
+            f"{its} (e.g. '{bare[0].stamp} {label}') or set `timezone: {suggest}` in .github/incident-kit.yml "
+            "if the team writes its times in that zone.",
             bare[0].line,
         )
     pm = inc.postmortem
