@@ -7,6 +7,7 @@ the status comment is the one the first run would post (``incident-kit check --s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -86,3 +87,50 @@ def test_zone_unclear_for_several_lines_speaks_of_them() -> None:
         and "so they are read in UTC" in message
     )
     assert "if they are JST too, write the zone on them (e.g. '11/20 9:40 JST')" in message
+
+
+# ---------------------------------------------------------------- 3. a (UTC) heading in a team that set another zone
+
+
+def test_a_utc_heading_over_times_read_in_the_team_zone_is_said_once() -> None:
+    body = edits.fill_slot(BLANK, "Start this incident", "11/20 19:05", "アラート発報")
+    body = edits.fill_slot(body, "Find this incident", "11/20 19:12", "Staff (Slack #alerts)")
+    body = edits.set_postmortem(body, "11/25 15:00 - 1時間")
+    [finding] = findings(body, TOKYO, "zone-heading-utc")
+    start, found, meeting = line_of(body, "19:05"), line_of(body, "19:12"), line_of(body, "11/25 15:00")
+    assert finding.line == start and finding.severity == "info"
+    assert finding.message.startswith(
+        "The heading 'Timeline(UTC)' and 'Datetime(UTC)' say UTC, but times without a zone are read in Asia/Tokyo "
+        f"per `timezone:` (lines {start}, {found}, {meeting}; '11/20 19:05' is Asia/Tokyo time)"
+    ), finding.message
+    assert "write it on the line (e.g. '11/20 19:05 UTC')" in finding.message
+    assert "'Timeline(Asia/Tokyo)' and 'Datetime(Asia/Tokyo)'" in finding.message
+    # In the status comment, too.
+    assert "`zone-heading-utc`" in status(body, TOKYO)
+
+
+@pytest.mark.parametrize(
+    ("edit", "config"),
+    [
+        (lambda b: b, TOKYO),  # the template as it comes: no times, nothing to say
+        (lambda b: edits.fill_slot(b, "Start this incident", "11/20 19:05 JST"), TOKYO),  # the zone is written
+        (lambda b: edits.fill_slot(b, "Start this incident", "11/20 10:05 UTC"), TOKYO),
+        (lambda b: edits.fill_slot(b, "Start this incident", "11/20 19:05"), Config()),  # UTC: the heading is right
+        (
+            lambda b: edits.fill_slot(
+                b.replace("### Timeline(UTC)", "### Timeline（JST）"), "Start this", "11/20 19:05"
+            ),
+            TOKYO,
+        ),
+    ],
+)
+def test_no_utc_heading_finding_when_the_heading_is_true(edit: Callable[[str], str], config: Config) -> None:
+    body = edit(BLANK)
+    assert findings(body, config, "zone-heading-utc") == []
+
+
+def test_a_zoneless_postmortem_date_alone_is_named() -> None:
+    body = edits.set_postmortem(BLANK, "2026年11月25日 15時〜16時")
+    [finding] = findings(body, TOKYO, "zone-heading-utc")
+    assert finding.line == line_of(body, "15時")
+    assert finding.message.startswith("The heading 'Datetime(UTC)' says UTC") and "(line " in finding.message

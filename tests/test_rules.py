@@ -286,6 +286,13 @@ def test_zone_unclear_names_the_lines_read_as_utc(template: str) -> None:
     assert "zone-unclear" not in rules(check(body, config=Config(timezone="Asia/Tokyo")))
 
 
+def test_zone_heading_utc_when_the_team_zone_is_not_utc(template: str) -> None:
+    body = edits.fill_slot(staffed(template), "Start this incident", "11/20 19:40")
+    [finding] = [f for f in check(body, config=Config(timezone="Asia/Tokyo")).findings if f.rule == "zone-heading-utc"]
+    assert finding.line == line_of(body, "11/20 19:40") and "read in Asia/Tokyo per `timezone:`" in finding.message
+    assert "zone-heading-utc" not in rules(check(body))
+
+
 def test_readme_rules_table_lists_every_rule() -> None:
     import pathlib
     import re

@@ -7,6 +7,7 @@ the phase: nobody is nagged about the postmortem while people still investigate.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,6 +27,7 @@ from incident_kit.body.model import (
 )
 from incident_kit.body.roles import not_invitable
 from incident_kit.body.sections import REQUIRED
+from incident_kit.body.text import fold
 from incident_kit.body.when import quote_time
 from incident_kit.rules.done import done_gaps, is_none_line
 from incident_kit.rules.phase import compute_phase
@@ -58,6 +60,7 @@ RULE_IDS = (
     "communicator-investigates",
     "not-done",
     "zone-unclear",
+    "zone-heading-utc",
 )
 
 ANSWER_HELP = "write y (or yes, はい, ○) or n (or no, いいえ, ×)"
@@ -290,7 +293,10 @@ def _zone_rules(inc: Incident, cfg: Config) -> Iterator[Finding]:
     with what to do, rather than let the figures be off by hours without a word.
     """
     if cfg.timezone.upper() != "UTC":
-        return  # the team chose its zone: a time without one is in it, as documented
+        # The team chose its zone: a time without one is in it, as documented; but say so where a
+        # heading still claims UTC, or a team that wrote UTC times under it is hours off without a word.
+        yield from _heading_says_utc(inc, cfg)
+        return
     named = [e for e in inc.timeline if e.zone_source == "written" and e.local is not None and e.local.utcoffset()]
     if not named:
         return
@@ -324,6 +330,49 @@ def _zone_rules(inc: Incident, cfg: Config) -> Iterator[Finding]:
             f"write the zone (e.g. '{pm.stamp} {label}') or set `timezone: {suggest}` in .github/incident-kit.yml.",
             pm.line,
         )
+
+
+_UTC_HEADING = re.compile(r"\(\s*(?:UTC|GMT)\s*\)", re.I)
+
+
+def _heading_says_utc(inc: Incident, cfg: Config) -> Iterator[Finding]:
+    """``zone-heading-utc``: zoneless times under a ``(UTC)`` heading, read in the team's non-UTC zone.
+
+    One finding for the whole body (timeline and postmortem date together), on the first such line,
+    and only when such lines exist: an untouched template says nothing.
+    """
+    lines: list[tuple[int, str, str]] = []  # (line, stamp, heading)
+    heading = _utc_heading(inc, "timeline")
+    if heading:
+        lines += [(e.line, e.stamp, heading) for e in inc.timeline if e.zone_source == "team" and e.when is not None]
+    pm = inc.postmortem
+    heading = _utc_heading(inc, "postmortem-datetime")
+    if heading and pm.start is not None and pm.zone_source == "team" and pm.line is not None:
+        lines.append((pm.line, pm.stamp, heading))
+    if not lines:
+        return
+    headings = list(dict.fromkeys(h for _, _, h in lines))
+    said = " and ".join(f"'{h}'" for h in headings) + (" says" if len(headings) == 1 else " say")
+    fixed = " and ".join(f"'{_UTC_HEADING.sub(f'({cfg.timezone})', h)}'" for h in headings)
+    where = ", ".join(str(n) for n, _, _ in lines[:8]) + (", ..." if len(lines) > 8 else "")
+    which = f"line {where}" if len(lines) == 1 else f"lines {where}"
+    first = lines[0][1]
+    yield _f(
+        "zone-heading-utc",
+        "info",
+        f"The heading {said} UTC, but times without a zone are read in {cfg.timezone} per `timezone:` "
+        f"({which}; '{first}' is {cfg.timezone} time). To mean UTC, write it on the line (e.g. '{first} UTC'); "
+        f"otherwise change the heading to {fixed}.",
+        lines[0][0],
+    )
+
+
+def _utc_heading(inc: Incident, key: str) -> str:
+    """The heading of that section as written when it names UTC (``Timeline(UTC)``), else ""."""
+    section = inc.section(key)
+    if section is None or not section.path or not _UTC_HEADING.search(fold(section.path[-1])):
+        return ""
+    return fold(section.path[-1]).strip()
 
 
 def action_item_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
