@@ -134,3 +134,51 @@ def test_a_zoneless_postmortem_date_alone_is_named() -> None:
     [finding] = findings(body, TOKYO, "zone-heading-utc")
     assert finding.line == line_of(body, "15時")
     assert finding.message.startswith("The heading 'Datetime(UTC)' says UTC") and "(line " in finding.message
+
+
+# ---------------------------------------------------------------- 4. role lines with names, not handles
+
+
+def incident(body: str) -> str:
+    """The body declared an incident the way people answer: one yes is enough."""
+    return edits.answer(body, "50%", "yes")
+
+
+def role_line(body: str, role: str, rest: str) -> str:
+    """The role's TODO replaced by what a hurried person types there."""
+    line = next(line for line in body.splitlines() if f"] {role}" in line)
+    return body.replace(line, line.replace("TODO", rest), 1)
+
+
+def test_a_role_written_as_a_plain_name_is_quoted_with_the_fix() -> None:
+    body = role_line(incident(BLANK), "Recorder", "dave")
+    body = role_line(body, "Communicator", "田中さん")
+    body = role_line(body, "Investigator", "@ken")
+    messages = {f.line: f.message for f in findings(body, Config(), "roles-missing")}
+    assert messages[line_of(body, "Recorder(")] == (
+        "Name the Recorder (exactly one person) with an @handle on its line (it says 'dave': write @dave "
+        "(their GitHub login)), within the 1-minute time box."
+    )
+    assert (
+        "(it says '田中さん': write each person's GitHub @handle instead)" in messages[line_of(body, "Communicator(")]
+    )
+    assert line_of(body, "Investigator(") not in messages
+    # Untouched TODO lines still get the plain message.
+    [todo] = findings(role_line(incident(BLANK), "Investigator", "@ken"), Config(), "roles-missing")[:1]
+    assert "it says" not in todo.message
+
+
+def test_a_name_beside_handles_is_named_not_dropped() -> None:
+    body = role_line(incident(BLANK), "Investigator", "@ken, Tanaka-san")
+    body = role_line(body, "Communicator", "@yui")
+    body = role_line(body, "Recorder", "＠dave")
+    [finding] = findings(body, Config(), "role-not-handle")
+    assert finding.line == line_of(body, "Investigator(") and finding.severity == "warning"
+    assert finding.message == (
+        "The Investigator line names 'Tanaka-san' beside @ken, but only @handles count: write @Tanaka "
+        "(their GitHub login)."
+    )
+    assert findings(body, Config(), "roles-missing") == []
+    body = role_line(incident(BLANK), "Investigator", "@ken、山田さん、@aya")
+    [finding] = findings(body, Config(), "role-not-handle")
+    assert "names '山田さん' beside @ken, @aya" in finding.message and "GitHub @handle instead" in finding.message

@@ -293,6 +293,12 @@ def test_zone_heading_utc_when_the_team_zone_is_not_utc(template: str) -> None:
     assert "zone-heading-utc" not in rules(check(body))
 
 
+def test_role_not_handle_names_the_dropped_name(template: str) -> None:
+    body = staffed(template).replace("@alice @bob", "@alice, bob", 1)
+    [finding] = [f for f in check(body).findings if f.rule == "role-not-handle"]
+    assert finding.line == line_of(body, "@alice, bob") and "'bob'" in finding.message and "@bob" in finding.message
+
+
 def test_readme_rules_table_lists_every_rule() -> None:
     import pathlib
     import re

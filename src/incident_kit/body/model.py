@@ -110,6 +110,7 @@ class Role:
     handles: tuple[str, ...]
     checked: bool
     line: int | None
+    names: tuple[str, ...] = ()  # what else the line names that is not an @handle ("dave", "Tanaka-san")
 
 
 @dataclass(frozen=True)

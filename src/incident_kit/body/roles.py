@@ -47,7 +47,8 @@ def parse_roles(items: tuple[ListItem, ...]) -> tuple[Role, ...]:
         if item is None:
             out.append(Role(key, label, (), False, None))
         else:
-            out.append(Role(key, label, handles(item.text), item.checked, item.line))
+            written = pattern.sub("", fold(item.text).lstrip(), count=1)
+            out.append(Role(key, label, handles(item.text), item.checked, item.line, plain_names(written)))
     return tuple(out)
 
 
@@ -94,15 +95,21 @@ def attendees(lines: tuple[tuple[int, str], ...]) -> tuple[Attendee, ...]:
             out.setdefault(("email", address.lower()), Attendee("email", address, address, number))
         for handle in handles(folded):
             out.setdefault(("handle", handle.lower()), Attendee("handle", handle, "@" + handle, number))
-        rest = HANDLE.sub(" ", EMAIL.sub(" ", folded))
-        rest = re.sub(r"[(（][^)）]*[)）]", " ", rest)  # "(PM)", "（営業）": a note, not a name
-        for part in _SEPARATORS.split(rest):
-            name = " ".join(part.split()).strip(" :-*_`")
-            if not name or _NOT_A_NAME.match(name) or not any(c.isalpha() for c in name):
-                continue
-            key = name_key(name)
-            out.setdefault(("name", key), Attendee("name", without_honorific(name), name, number))
+        for name in plain_names(folded):
+            out.setdefault(("name", name_key(name)), Attendee("name", without_honorific(name), name, number))
     return tuple(out.values())
+
+
+def plain_names(text: str) -> tuple[str, ...]:
+    """The names a line writes that are neither @handles nor e-mail addresses, as written, in order."""
+    rest = HANDLE.sub(" ", EMAIL.sub(" ", fold(text)))
+    rest = re.sub(r"[(（][^)）]*[)）]", " ", rest)  # "(PM)", "（営業）", "(1 person)": a note, not a name
+    out: list[str] = []
+    for part in _SEPARATORS.split(rest):
+        name = " ".join(part.split()).strip(" :-*_`")
+        if name and not _NOT_A_NAME.match(name) and any(c.isalpha() for c in name) and name not in out:
+            out.append(name)
+    return tuple(out)
 
 
 def address_of(person: Attendee, people: Mapping[str, str]) -> str | None:

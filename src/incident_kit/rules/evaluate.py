@@ -25,7 +25,7 @@ from incident_kit.body.model import (
     Severity,
     TimelineEntry,
 )
-from incident_kit.body.roles import not_invitable
+from incident_kit.body.roles import HANDLE, not_invitable, without_honorific
 from incident_kit.body.sections import REQUIRED
 from incident_kit.body.text import fold
 from incident_kit.body.when import quote_time
@@ -61,6 +61,7 @@ RULE_IDS = (
     "not-done",
     "zone-unclear",
     "zone-heading-utc",
+    "role-not-handle",
 )
 
 ANSWER_HELP = "write y (or yes, はい, ○) or n (or no, いいえ, ×)"
@@ -148,16 +149,38 @@ def role_rules(inc: Incident, phase: Phase, cfg: Config) -> Iterator[Finding]:
     if inc.decision is not Decision.INCIDENT or phase is Phase.DONE:
         return
     for role in inc.roles:
+        if role.handles and role.names:
+            # Beside handles, a bare name is not notified, assigned or checked: say so rather than drop it.
+            yield _f(
+                "role-not-handle",
+                W,
+                f"The {role.label} line names {_names(role.names)} beside "
+                f"{', '.join('@' + h for h in role.handles)}, but only @handles count: {_as_handles(role.names)}.",
+                role.line,
+            )
         if role.handles:
             continue
         who = "one or more engineers" if role.key == "investigator" else "exactly one person"
         where = "on its line" if role.line else "under 'Decide roles'"
+        written = f" (it says {_names(role.names)}: {_as_handles(role.names)})" if role.names else ""
         yield _f(
             "roles-missing",
             E,
-            f"Name the {role.label} ({who}) with an @handle {where}, within the 1-minute time box.",
+            f"Name the {role.label} ({who}) with an @handle {where}{written}, within the 1-minute time box.",
             role.line,
         )
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def _as_handles(names: tuple[str, ...]) -> str:
+    """How to write those names as @handles: ``write @dave`` when the name could be a login, else ask for it."""
+    logins = [without_honorific(n) for n in names]
+    if all(HANDLE.fullmatch("@" + login) for login in logins):
+        return "write " + ", ".join("@" + login for login in logins) + " (their GitHub login)"
+    return "write each person's GitHub @handle instead"
 
 
 def _role_intent(inc: Incident, cfg: Config) -> Iterator[Finding]:
