@@ -182,3 +182,18 @@ def test_a_name_beside_handles_is_named_not_dropped() -> None:
     body = role_line(incident(BLANK), "Investigator", "@ken、山田さん、@aya")
     [finding] = findings(body, Config(), "role-not-handle")
     assert "names '山田さん' beside @ken, @aya" in finding.message and "GitHub @handle instead" in finding.message
+
+
+# ---------------------------------------------------------------- 5. findings in the body's line order
+
+
+def test_the_invite_warnings_sit_in_line_order_among_the_findings() -> None:
+    body = edits.set_postmortem(incident(BLANK), "2026/11/19 15:00 JST - 90 min")
+    body = edits.set_action_item(body, "Root problem", "気をつける")
+    text = status(body, Config())
+    listed = text.split("### What is missing\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    lines = [int(item.split("(line ", 1)[1].split(")", 1)[0]) if "(line " in item else 0 for item in listed]
+    assert any("`postmortem-past`" in item for item in listed), listed
+    past = next(i for i, item in enumerate(listed) if "`postmortem-past`" in item)
+    assert any(n > lines[past] for n in lines), listed  # something below the meeting's line is listed after it
+    assert lines == sorted(lines), listed

@@ -213,7 +213,9 @@ def plan_issue(snap: Snapshot, config: Config, part: str = "all", extras: Extras
     for message, line in conflicts(incident, timeline, config.labels.improvement):
         extra.append(Finding("timeline-conflict", Severity.WARNING, message, line))
     if extra:
-        evaluation = replace(evaluation, findings=evaluation.findings + tuple(extra))
+        # In body line order, as evaluate orders its own (line-less ones first; the sort is stable).
+        findings = sorted(evaluation.findings + tuple(extra), key=lambda f: f.line or 0)
+        evaluation = replace(evaluation, findings=tuple(findings))
     new_state = replace(
         stored,
         decision=str(incident.decision),
