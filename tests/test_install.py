@@ -73,7 +73,8 @@ def mark(head: str) -> str:
 def test_install_pins_every_uses_to_this_commit_with_the_version(tmp_path: Path, head: str, mark: str) -> None:
     res = run("install", "--target", str(tmp_path))
     assert res.returncode == 0, res.stderr
-    assert f"pinning incident-kit to {head} (v{__version__}" in res.stdout
+    # The terminal names the pin as the comment written beside it.
+    assert f"pinning incident-kit to {head} {'# ' if 'unreleased' in mark else '('}{mark}" in res.stdout
     found = uses(tmp_path)
     assert {t.split("@")[0] for t, _ in found} == {
         "incident-kit/incident-kit",
@@ -237,10 +238,10 @@ def _source_checkout(tmp_path: Path) -> Path:
     return copy
 
 
-def _install_from(checkout: Path, target: Path) -> subprocess.CompletedProcess[str]:
+def _install_from(checkout: Path, target: Path, *more: str) -> subprocess.CompletedProcess[str]:
     code = "import sys; from incident_kit.entry.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run(
-        [sys.executable, "-c", code, "install", "--target", str(target), "--force"],
+        [sys.executable, "-c", code, "install", "--target", str(target), "--force", *more],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(checkout / "src")},
@@ -259,8 +260,16 @@ def test_only_a_tagged_release_gets_a_version_comment(tmp_path: Path) -> None:
     team.mkdir()
     res = _install_from(checkout, team)
     assert res.returncode == 0, res.stderr
-    assert f"(v{__version__}, unreleased: no release tag v{__version__} at this commit;" in res.stdout
+    # The terminal says what the workflows say, and that the commit must reach GitHub first.
+    said = f"pinning incident-kit to {sha} # main@{sha[:7]} (unreleased): no release tag v{__version__} at this"
+    assert said in res.stdout
+    assert "push it to incident-kit/incident-kit on GitHub before the workflows can run" in res.stdout
+    assert "--pin <SHA of a released commit>" in res.stdout
     assert {c for _, c in uses(team)} == {f"# main@{sha[:7]} (unreleased)"}
+    # A fork: the commit must be pushed to the fork, and the line names it.
+    fork = _install_from(checkout, team, "--action", "myorg/incident-kit", "--dry-run")
+    assert fork.returncode == 0, fork.stderr
+    assert "push it to myorg/incident-kit on GitHub" in fork.stdout
 
     # Tagged, but the CHANGELOG still lists the changes under [Unreleased]: not a release either.
     changelog = (checkout / "CHANGELOG.md").read_text(encoding="utf-8")
@@ -280,6 +289,7 @@ def test_only_a_tagged_release_gets_a_version_comment(tmp_path: Path) -> None:
     res = _install_from(checkout, team)
     assert res.returncode == 0, res.stderr
     assert f"pinning incident-kit to {sha} (v{__version__}, the commit of the source checkout" in res.stdout
+    assert "no release: push it" not in res.stdout  # a release is on GitHub already
     assert set(uses(team)) == {
         (f"incident-kit/incident-kit@{sha}", f"# v{__version__}"),
         (f"incident-kit/incident-kit/actions/weekly@{sha}", f"# v{__version__}"),

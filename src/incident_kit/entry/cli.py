@@ -610,6 +610,7 @@ def _install(args: argparse.Namespace) -> int:
     from incident_kit import __version__
     from incident_kit.entry import resources
     from incident_kit.entry.install import (
+        DEFAULT_ACTION,
         Pin,
         apply_install,
         check_action,
@@ -660,15 +661,23 @@ def _install(args: argparse.Namespace) -> int:
         if built.release:
             print(f"pinning incident-kit to {built.commit} ({built.release}, the commit of {built.source})")
         else:
+            # Said as the comment written beside the pin, so the terminal and the workflows agree.
             print(
-                f"pinning incident-kit to {built.commit} (v{__version__}, unreleased: no release tag "
-                f"v{__version__} at this commit; the commit of {built.source})"
+                f"pinning incident-kit to {built.commit} # {built.comment}: no release tag v{__version__} "
+                f"at this commit; the commit of {built.source}"
             )
-        if built.source.startswith("the source checkout"):
-            print("  a source checkout's commit must be pushed to GitHub for the workflows to find it")
     else:
         same = built is not None and built.commit == commit
         pin = Pin(commit, tag or (built.comment if built is not None and same else None), action)
+    if pin.comment is not None and pin.comment.endswith("(unreleased)"):
+        # GitHub fetches the action from its repository at that commit: a commit that was never
+        # pushed there fails every workflow with "Unable to resolve action".
+        repo = action or DEFAULT_ACTION
+        print(
+            f"  this commit is no release: push it to {repo} on GitHub before the workflows can run "
+            f'(else they fail with "Unable to resolve action"), or pass --pin <SHA of a released commit> '
+            "--tag vX.Y.Z instead" + ("" if action else "; a fork needs --action OWNER/REPO"),
+        )
     steps = plan_install(target, args.force, pin)
     prefix = "would " if args.dry_run else ""
     for step in steps:
