@@ -118,8 +118,10 @@ def test_from_wheel_to_a_team_repository(built: tuple[str, Path, Path], clone: P
 
     out = sh(kit, "install", cwd=team)
     # Issue: built from a clone that is no release, the pins say so instead of claiming `# v0.1.0`.
-    assert f"pinning incident-kit to {commit} (v{version}, unreleased: no release tag v{version} at this" in out
-    assert "the commit of the installed package)" in out
+    said = f"pinning incident-kit to {commit} {unreleased(clone, commit)}: no release tag v{version} at this"
+    assert said in out
+    assert "the commit of the installed package" in out
+    assert "push it to incident-kit/incident-kit on GitHub before the workflows can run" in out
     found = pins(team)
     assert found and all(t.split("@")[1] == commit and c == unreleased(clone, commit) for t, c in found), found
     assert (team / ".github" / "incident-kit.yml").read_bytes() == (ROOT / "starter" / "incident-kit.yml").read_bytes()
