@@ -377,3 +377,30 @@ def test_an_existing_incident_template_is_named_not_doubled(tmp_path: Path, name
     res = run("install", "--target", str(tmp_path), "--pin", OTHER, "--tag", "v0.0.9", "--force")
     assert "create .github/ISSUE_TEMPLATE/incident.md" in res.stdout
     assert (folder / "incident.md").read_bytes() == resources.files("ISSUE_TEMPLATE")["incident.md"]
+
+
+def test_a_kept_incident_template_is_named_for_the_weekly_check(tmp_path: Path) -> None:
+    """Install kept the team's bug_incident.md instead of adding incident.md: weekly.template-path
+    would still name incident.md, which is not there, so install says which setting to write."""
+    folder = tmp_path / ".github" / "ISSUE_TEMPLATE"
+    folder.mkdir(parents=True)
+    (folder / "bug_incident.md").write_text(resources.template_text(), encoding="utf-8")
+    res = run("install", "--target", str(tmp_path), "--pin", OTHER, "--tag", "v0.0.9")
+    assert res.returncode == 0, res.stderr
+    setting = "set `template-path: .github/ISSUE_TEMPLATE/bug_incident.md` under `weekly:` in .github/incident-kit.yml"
+    assert setting in res.stderr, res.stderr
+    assert "now .github/ISSUE_TEMPLATE/incident.md, which does not exist" in res.stderr
+    assert not (folder / "incident.md").exists()
+    # Dry runs say it too; the team writes the setting as told, and install says no more.
+    assert setting in run("install", "--target", str(tmp_path), "--dry-run").stderr
+    settings = tmp_path / ".github" / "incident-kit.yml"
+    with settings.open("a", encoding="utf-8") as out:
+        out.write("weekly:\n  template-path: .github/ISSUE_TEMPLATE/bug_incident.md\n")
+    again = run("install", "--target", str(tmp_path), "--pin", OTHER, "--tag", "v0.0.9")
+    assert again.returncode == 0, again.stderr
+    assert "template-path" not in again.stderr, again.stderr
+    # A template added by the shipped file (--force) is the default path: nothing to set either.
+    settings.write_bytes((ROOT / "starter" / "incident-kit.yml").read_bytes())
+    forced = run("install", "--target", str(tmp_path), "--pin", OTHER, "--tag", "v0.0.9", "--force")
+    assert "create .github/ISSUE_TEMPLATE/incident.md" in forced.stdout
+    assert "template-path" not in forced.stderr, forced.stderr

@@ -618,6 +618,7 @@ def _install(args: argparse.Namespace) -> int:
         check_tag,
         git_top_level,
         plan_install,
+        template_path_note,
     )
 
     if args.target is None:
@@ -690,6 +691,9 @@ def _install(args: argparse.Namespace) -> int:
             print(f"{prefix}{verb} {rel}{reason}")
     if not args.dry_run:
         apply_install(steps)
+    note = template_path_note(target, steps)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if pin.comment is None:
         print(
             "note: the uses: lines carry no version comment: add --tag vX.Y.Z (the release of that commit) "

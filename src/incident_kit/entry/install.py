@@ -12,6 +12,7 @@ without pins; the settings file is never overwritten. Installing twice changes n
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 from dataclasses import dataclass
@@ -230,3 +231,34 @@ def apply_install(steps: list[Step]) -> None:
         if step.data is not None and step.action in ("create", "update", "repin"):
             step.path.parent.mkdir(parents=True, exist_ok=True)
             step.path.write_bytes(step.data)
+
+
+def template_path_note(target: Path, steps: list[Step]) -> str | None:
+    """What to set when install kept the team's own incident template instead of adding ``incident.md``.
+
+    The weekly check reads the template at ``weekly.template-path`` (default ``incident.md``, which
+    install then did not write): unless the settings already name one of the team's templates, say
+    which setting to write. A message rather than an edit: the settings file is the team's, and the
+    starter install writes is the shipped one byte for byte.
+    """
+    from incident_kit.settings.config import ConfigError, decode_settings, parse_config
+
+    ours = target / ".github" / "ISSUE_TEMPLATE" / "incident.md"
+    if not any(step.path == ours and step.action == "skip" and not ours.exists() for step in steps):
+        return None
+    theirs = [p.relative_to(target).as_posix() for p in incident_templates(target)]
+    if not theirs:
+        return None
+    settings = config_path(target)
+    current = ".github/ISSUE_TEMPLATE/incident.md"
+    # A bad settings file is reported by the runs themselves; the note still says what to set.
+    if settings.is_file():
+        with contextlib.suppress(ConfigError, OSError):
+            current = parse_config(decode_settings(settings.read_bytes())).weekly.template_path
+    if current in theirs or (target / current).is_file():
+        return None  # the settings name a template that is there: the team chose it
+    which = theirs[0] if len(theirs) == 1 else f"<one of {', '.join(theirs)}>"
+    return (
+        f"set `template-path: {which}` under `weekly:` in {settings.relative_to(target).as_posix()}: the "
+        f"weekly check reads the incident template at weekly.template-path, now {current}, which does not exist"
+    )
