@@ -238,6 +238,21 @@ def test_one_reminder_a_week_naming_what_is_left_and_who_owns_it(fake: FakeGitHu
     assert len(bot_comments(fake, n)) == 2 and '"week": "2026-W50"' in bot_comments(fake, n)[1]["body"]
 
 
+def test_the_weekly_check_running_fulfils_the_weekly_checking_box(fake: FakeGitHub, blank: str, tmp_path: Path) -> None:
+    """The weekly workflow is the "Create weekly checking process" the template asks for: its own
+    reminder never lists that box as left (README's process table: automated by the weekly workflow)."""
+    body = edits.untick(tick_all(base(blank)), "Create weekly checking process")
+    body = edits.untick(body, "Update incident issue template.")
+    assert "- [ ] Create weekly checking process" in body
+    n = fake.create_issue(REPO, "Search down", body, user="alice", labels=["incident"], created_at=CREATED)["number"]
+    code, out, _ = weekly(fake, tmp_path / "1", MONDAY)
+    assert code == 0 and out["reminders"] == "1"
+    [reminder] = bot_comments(fake, n)
+    text = reminder["body"]
+    assert "Update incident issue template." in text and "1 box left" in text, text
+    assert "weekly checking" not in text, text
+
+
 def test_a_week_skipped_by_the_scheduler_still_sees_issues_closed_in_it(
     fake: FakeGitHub, blank: str, tmp_path: Path
 ) -> None:

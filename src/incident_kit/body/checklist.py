@@ -65,6 +65,8 @@ def fulfilled_by_state(name: str | None, context: IssueContext, labels: Labels) 
         return "invite" in context.fulfilled
     if name == "output-pdf":
         return "report" in context.fulfilled
+    if name == "weekly-check":  # set by the weekly check's own runs; an event run cannot see the workflow
+        return "weekly" in context.fulfilled
     return False
 
 

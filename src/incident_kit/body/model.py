@@ -295,7 +295,7 @@ class IssueContext:
     state_reason: str | None = None
     created_at: datetime | None = None
     now: datetime | None = None
-    # Facts the bot has established that fulfil template items ("invite", "report").
+    # Facts the bot has established that fulfil template items ("invite", "report"; "weekly" in weekly runs).
     fulfilled: frozenset[str] = frozenset()
     # Follow-up issues (numbers) the weekly check opened that are still open: the incident is not done.
     open_followups: tuple[int, ...] = ()

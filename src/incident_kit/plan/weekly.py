@@ -42,7 +42,7 @@ from incident_kit.settings.config import Config
 STATE_VERSION = 1
 # Bump when reading a body (parser, rules, what a Summary holds) changes: every cached reading is
 # then read again. The package version is part of the fingerprint too, for releases that forget.
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: the weekly-check box is fulfilled while the weekly check runs
 # GitHub's contents API returns files over 1 MB without their content; the state file stays below.
 STATE_MAX = 900_000
 # The findings a reminder repeats: what blocks the process, not style (timeline format and such).
@@ -513,7 +513,8 @@ def summarize(
         state_reason=issue.state_reason,
         created_at=issue.created_at,
         now=now,
-        fulfilled=fulfilled,
+        # The weekly check running is what "Create weekly checking process" asks for.
+        fulfilled=fulfilled | {"weekly"},
         open_followups=open_followups,
     )
     evaluation = evaluate(incident, context, config)
