@@ -434,6 +434,29 @@ def test_task_items_print_as_boxes() -> None:
         assert expected in lines, (expected, lines)
 
 
+@pytest.mark.parametrize("tick", ["x", " "])
+def test_the_psychological_safety_box_prints_without_its_state(tick: str) -> None:
+    """Whether someone ticked it is never shown by the bot (body.checklist.is_private); the PDF goes
+    to stakeholders, so that box prints as its text with no box, ticked or not, in either wording."""
+    body = (
+        "- [x] Output pdf\n"
+        f"- [{tick}] Let the manager know if you feel psychological safety is broken.\n"
+        f"- [{tick}] Let manager to know if you feel be broke psychological safety.\n"
+        f"- [{tick}] **心理的安全性**が損なわれたと感じたらマネージャーに伝える\n"
+        "  - [ ] nested open\n"
+    )
+    text = pdf_text(render_pdf(make(body)))
+    lines = [line.strip() for line in text.splitlines()]
+    assert "☑ Output pdf" in lines and "☐ nested open" in lines, lines  # other boxes keep their state
+    for wording in (
+        "Let the manager know if you feel psychological safety is broken.",
+        "Let manager to know if you feel be broke psychological safety.",
+        "心理的安全性が損なわれたと感じたらマネージャーに伝える",
+    ):
+        assert f"(private: not shown) {wording}" in lines, (wording, lines)
+    assert text.count("☑") == 1 and text.count("☐") == 1, text
+
+
 def test_template_syntax_in_the_issue_is_text() -> None:
     inp = make("{{ 7*7 }} {% raw %} {{ inp.url }}", (comment("{% for x in range(3) %}{{ x }}{% endfor %}"),))
     inp = make(inp.body, inp.comments, title="{{ 7*7 }}", labels=("{{ 7*7 }}",))

@@ -261,6 +261,9 @@ _ALIGN = {"th": {"align": {"left", "center", "right"}}, "td": {"align": {"left",
 # cmark-gfm's tasklist extension writes exactly these two forms; a raw <input> an
 # author typed is not matched and is dropped by the sanitizer like any input.
 _TASK_BOX = re.compile(r'<input type="checkbox"( checked="")? disabled="" />')
+# The item's own text after its box: up to its end, a nested list or the next line.
+_TASK_TEXT = re.compile(r"[^\n]*?(?=</li>|<ul|<ol|\n|$)")
+PRIVATE_BOX = "(private: not shown)"
 # Tags in nh3's output: it re-serializes a parsed tree, so attributes are always
 # double-quoted with '"' escaped, and '>' cannot end a tag inside a value.
 _ATTR = r'\s+[a-z-]+(?:="[^"]*")?'
@@ -275,7 +278,7 @@ _CONTAINERS = frozenset({"ul", "ol", "dl", "table", "blockquote", "div", "detail
 _CONTAINED = frozenset({"li", "dt", "dd", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "summary"})
 # nh3 strips every comment, so a comment in the finished HTML is one of these.
 _PLACEHOLDER = re.compile(r"<!--ik-image (\d+)-->")
-_TASK_ITEM = re.compile(r"<li>(\s*<p>)?([\u2610\u2611] )")
+_TASK_ITEM = re.compile(r"<li>(\s*<p>)?([\u2610\u2611] |\(private: not shown\) )")
 
 
 def _attrs(raw: str) -> dict[str, str]:
@@ -305,6 +308,17 @@ def _sanitize(raw_html: str) -> str:
     )
 
 
+def _task_box(m: re.Match[str]) -> str:
+    """☑ or ☐; for a box about psychological safety neither: whether it was ticked is never shown,
+    here as everywhere the bot writes (body.checklist.is_private), and the PDF goes to stakeholders."""
+    from incident_kit.body.checklist import is_private
+
+    text = _TASK_TEXT.match(m.string, m.end())
+    if text is not None and is_private(html.unescape(re.sub(r"<[^>]*>", "", text.group(0)))):
+        return f"{PRIVATE_BOX} "
+    return "\u2611 " if m.group(1) else "\u2610 "
+
+
 def _markdown_html(markdown: str) -> str:
     """GitHub-flavoured markdown to sanitized HTML, task boxes as ☐/☑, images still <img>."""
     import cmarkgfm  # type: ignore[import-untyped]  # no stubs or py.typed
@@ -315,7 +329,7 @@ def _markdown_html(markdown: str) -> str:
     # a line break; FOOTNOTES because GitHub renders them.
     options = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_HARDBREAKS | Options.CMARK_OPT_FOOTNOTES
     rendered = cmarkgfm.github_flavored_markdown_to_html(_clean_text(markdown), options=options)
-    rendered = _TASK_BOX.sub(lambda m: "\u2611 " if m.group(1) else "\u2610 ", rendered)
+    rendered = _TASK_BOX.sub(_task_box, rendered)
     return _flatten_deep(_sanitize(rendered))
 
 
