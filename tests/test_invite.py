@@ -224,7 +224,24 @@ def test_cli_builds_the_same_file(template: str, tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     [event] = icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")
     assert str(event["UID"]) == uid_for("octo/app", 7)
+    assert "placeholder" not in res.stderr and "https://github.com/octo/app/issues/7" in str(event["URL"])
     assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=90)
+    # Without --repo/--number the link is made up: the invite still builds, and a warning says so.
+    for given, missing in (([], "pass --repo OWNER/NAME and --number N"), (["--repo", "octo/app"], "pass --number N")):
+        res = subprocess.run(
+            [sys.executable, "-m", "incident_kit", "invite", str(body), "--out", str(out), *given],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert res.returncode == 0, res.stderr
+        link = f"https://github.com/{given[1] if given else 'local/incidents'}/issues/0"
+        assert f"warning: the issue link in the invite and the Google Calendar link, {link}, is a placeholder" in (
+            res.stderr
+        )
+        assert missing in res.stderr, res.stderr
+        assert link in str(icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")[0]["URL"])
     no_date = tmp_path / "none.md"
     no_date.write_text(template)
     res = subprocess.run(

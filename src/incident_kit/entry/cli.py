@@ -102,9 +102,13 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("file", metavar="FILE.md|-", help="the issue body (markdown); - reads stdin")
     invite.add_argument("--config", metavar="PATH", help="settings file (default: .github/incident-kit.yml if present)")
     invite.add_argument("--title", default="Incident", help="the issue's title")
-    invite.add_argument("--number", type=int, default=0, help="the issue's number (part of the invite's UID)")
     invite.add_argument(
-        "--repo", default="local/incidents", metavar="OWNER/NAME", help="the repository (part of the UID)"
+        "--number", type=int, help="the issue's number (its link in the invite, part of the UID; default 0)"
+    )
+    invite.add_argument(
+        "--repo",
+        metavar="OWNER/NAME",
+        help="the repository (its link in the invite, part of the UID; default local/incidents)",
     )
     invite.add_argument("--created-at", metavar="ISO8601", help="when the issue was opened (default: now)")
     invite.add_argument("--out", default="postmortem.ics", metavar="PATH", help="where to write the .ics")
@@ -501,6 +505,10 @@ def _invite(args: argparse.Namespace) -> int:
         return _fail("the body has no postmortem date: write it under Datetime(UTC) as YYYY-MM-DD HH:MM")
     evaluation = evaluate(incident, IssueContext(created_at=created, now=now), config)
     phase = evaluation.phase
+    # Without both, the invite links an issue that does not exist: say so, and which flags set it.
+    missing = [flag for flag, value in (("--repo OWNER/NAME", args.repo), ("--number N", args.number)) if value is None]
+    args.repo = args.repo or "local/incidents"
+    args.number = 0 if args.number is None else args.number
     url = f"https://github.com/{args.repo}/issues/{args.number}"
     plan = plan_invite(
         incident,
@@ -529,6 +537,12 @@ def _invite(args: argparse.Namespace) -> int:
     if no_address(plan.view):
         print("no e-mail address (add them under people: in the settings): " + ", ".join(no_address(plan.view)))
     print(f"Google Calendar: {plan.view.google}")
+    if missing:
+        print(
+            f"warning: the issue link in the invite and the Google Calendar link, {url}, is a placeholder: "
+            f"pass {' and '.join(missing)} (the incident issue) to link the real issue",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
