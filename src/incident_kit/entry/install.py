@@ -233,6 +233,10 @@ def apply_install(steps: list[Step]) -> None:
             step.path.write_bytes(step.data)
 
 
+# An uncommented `template-path:` (only weekly: has that key), its value unquoted.
+_TEMPLATE_PATH = re.compile(r"""^[ \t]+template-path:[ \t]*["']?(?P<path>[^"'#\r\n]*?)["']?[ \t]*(?:#.*)?$""", re.M)
+
+
 def template_path_note(target: Path, steps: list[Step]) -> str | None:
     """What to set when install kept the team's own incident template instead of adding ``incident.md``.
 
@@ -241,8 +245,6 @@ def template_path_note(target: Path, steps: list[Step]) -> str | None:
     which setting to write. A message rather than an edit: the settings file is the team's, and the
     starter install writes is the shipped one byte for byte.
     """
-    from incident_kit.settings.config import ConfigError, decode_settings, parse_config
-
     ours = target / ".github" / "ISSUE_TEMPLATE" / "incident.md"
     if not any(step.path == ours and step.action == "skip" and not ours.exists() for step in steps):
         return None
@@ -251,10 +253,12 @@ def template_path_note(target: Path, steps: list[Step]) -> str | None:
         return None
     settings = config_path(target)
     current = ".github/ISSUE_TEMPLATE/incident.md"
-    # A bad settings file is reported by the runs themselves; the note still says what to set.
+    # Read as text, not parsed: install runs without the YAML library the action brings. A bad
+    # settings file is reported by the runs themselves; the note still says what to set.
     if settings.is_file():
-        with contextlib.suppress(ConfigError, OSError):
-            current = parse_config(decode_settings(settings.read_bytes())).weekly.template_path
+        with contextlib.suppress(OSError):
+            found = _TEMPLATE_PATH.search(settings.read_text(encoding="utf-8", errors="replace"))
+            current = found["path"] if found else current
     if current in theirs or (target / current).is_file():
         return None  # the settings name a template that is there: the team chose it
     which = theirs[0] if len(theirs) == 1 else f"<one of {', '.join(theirs)}>"
