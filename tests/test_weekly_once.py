@@ -276,3 +276,46 @@ def test_an_outsiders_edited_action_item_does_not_assign_or_ping_who_they_name(
         assert "@eve" not in comment["body"].replace("@&#8203;eve", "")
     assert all("eve" not in [a["login"] for a in f["assignees"]] for f in followups(fake))
     assert read_marker(eve["body"]) is not None
+
+
+def test_a_write_landing_right_after_ours_is_merged_over_not_left_to_win(
+    fake: FakeGitHub, blank: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Comments have no compare-and-swap: another run (the weekly check, say) that read the status
+    # comment before this run wrote it can write its older state back a moment later. The run reads
+    # its write back and, finding the other one there, writes again on top of it, so the invite it
+    # committed stays recorded and the next run commits nothing again.
+    body = with_items(blank, ("Root problem", "Validate the timeout in the config schema"))
+    n = fake.create_issue(
+        REPO, "x", body, user="alice", labels=["incident"], assignees=["alice", "bob"], created_at=CREATED
+    )["number"]
+    runner.main(job(tmp_path / "e0", fake.base_url, payload=issue_payload(n, "alice")).env)
+    [before] = [c for c in fake.comments(REPO, n) if c["user"]["login"] == BOT and MARKER in c["body"]]
+    stale = str(before["body"])  # what another run read before this one wrote
+    assert status_state(fake, n).invite is None
+    from incident_kit.github.rest import GitHubRepository
+
+    real_edit = GitHubRepository.edit_comment
+    armed = threading.Event()
+    armed.set()
+
+    def edit_then_overwritten(self: GitHubRepository, comment_id: int, text: str) -> Any:
+        written = real_edit(self, comment_id, text)
+        if armed.is_set() and '"invite"' in text:
+            armed.clear()
+            real_edit(self, comment_id, stale)  # the other run's write lands right after ours
+        return written
+
+    monkeypatch.setattr(GitHubRepository, "edit_comment", edit_then_overwritten)
+    edit_as(fake, "alice", n, edits.set_postmortem(body, "2026-12-03 10:00"))
+    assert runner.main(job(tmp_path / "e1", fake.base_url, payload=issue_payload(n, "alice")).env) == 0
+    monkeypatch.undo()
+    assert not armed.is_set()  # the other write did land after ours
+    state = status_state(fake, n)
+    assert state.invite is not None and state.invite.path and state.invite.blob
+    ics = [c for c in fake.commits(REPO) if str(c.get("path", "")).endswith(".ics")]
+    assert len(ics) == 1
+    fake.reset_log()
+    runner.main(job(tmp_path / "e2", fake.base_url, payload=issue_payload(n, "alice")).env)
+    assert [c for c in fake.commits(REPO) if str(c.get("path", "")).endswith(".ics")] == ics
+    assert fake.writes() == []

@@ -97,6 +97,11 @@ class Outcome:
     actions: tuple[str, ...] = ()  # what the plan asked for, in order (for the job summary and tests)
 
 
+# A write of the status comment, its read-back, and at most this many rewrites on top of another
+# run's write that landed in between (each one a counted write).
+_VERIFY_ROUNDS = 3
+
+
 class Outbox(Protocol):
     """Where messages go: :class:`incident_kit.apply.deliver.Channels` (Slack, SMTP)."""
 
@@ -590,13 +595,27 @@ class _Apply:
         return load_state(comment)
 
     def _write_status(self, *, counted: bool) -> None:
+        """Write the status comment on the freshest state, then read it back: when another run wrote
+        over it in between (comments have no compare-and-swap, GITHUB-FACTS), merge onto theirs and
+        write again, a bounded number of times. Both runs do this, so the last writer always holds
+        what the other recorded, not only what it read before."""
+        for _attempt in range(_VERIFY_ROUNDS):
+            if not self._write_status_once(counted=counted):
+                return
+            self._read_state()  # read back what is there now
+            if self._fresh_body == self._written:
+                return
+            # (No note in the comment: the next run would have to write again to take it out.)
+
+    def _write_status_once(self, *, counted: bool) -> bool:
+        """One write of the status comment; whether anything was written."""
         status = self.run.status
         assert status is not None
         if counted and not self.guarded:
             plan = status.render(self._results())
             if plan.status_body == status.body_now:
                 self.final_plan = plan  # nothing to write: no need to read the comment again
-                return
+                return False
         self.guarded = self.guarded or not counted
         # Read the comment fresh and keep what another run recorded or claimed meanwhile: the body is
         # rendered on that fresh state (Results.status_comment), never on the one read at the start.
@@ -607,11 +626,11 @@ class _Apply:
         self.final_plan = plan
         body = plan.status_body
         if body is None or body == self._fresh_body:
-            return
+            return False
         verb = "post the status comment" if self.comment_id is None else "update the status comment"
         if counted:
             if not self.budget.take(verb):
-                return
+                return False
         else:
             self.budget.done.append(f"{verb} (a message's claim or record)")
         if self.comment_id is None:
@@ -620,6 +639,7 @@ class _Apply:
         else:
             self.status_url = self.repo.edit_comment(self.comment_id, body).html_url
         self._written = body
+        return True
 
 
 __all__ = ["Budget", "Event", "Outbox", "Outcome", "PortError", "reconcile"]
