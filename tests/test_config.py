@@ -171,3 +171,29 @@ def test_weekly_settings_errors(text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_config(text, "x.yml")
     assert str(err.value).startswith(expected), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("timezon: Asia/Tokyo\n", "did you mean 'timezone'?"),
+        ("Timezone: Asia/Tokyo\n", "did you mean 'timezone'?"),
+        ("video:\n  mdoe: warn\n", "did you mean 'video.mode'?"),
+        ("weekly:\n  quiet-day: [monday]\n", "did you mean 'weekly.quiet-days'?"),
+        (
+            "template-path: .github/ISSUE_TEMPLATE/bug_incident.md\n",
+            "did you mean 'weekly.template-path' (under 'weekly:')?",
+        ),
+        ("call-link: https://example.com/call\n", "did you mean 'notify.slack.call-link'"),
+    ],
+)
+def test_a_misspelt_or_misplaced_setting_says_what_was_meant(text: str, hint: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, source="x.yml")
+    assert hint in str(err.value) and "the settings here are:" in str(err.value)
+
+
+def test_no_guess_for_a_setting_like_none() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config("completely-unrelated: 1\n", source="x.yml")
+    assert "did you mean" not in str(err.value)

@@ -453,6 +453,30 @@ _TOP: _Schema = {
 }
 
 
+def _did_you_mean(key: str, schema: _Schema, where: str) -> str:
+    """A likely meant setting for a misspelt or misplaced ``key``, as the start of the message."""
+    import difflib  # only on this error path: the event path never loads it
+
+    close = difflib.get_close_matches(key.lower(), list(schema), n=1, cutoff=0.7)
+    if close:
+        return f"did you mean '{where}{close[0]}'? "
+    # Written at the wrong level, e.g. `template-path:` at the top instead of under `weekly:`.
+    homes = [path for path in _paths(_TOP, "") if path.rsplit(".", 1)[-1] == key]
+    if homes:
+        section = homes[0].rsplit(".", 1)[0]
+        return f"did you mean '{homes[0]}' (under '{section}:')? "
+    return ""
+
+
+def _paths(schema: _Schema, where: str) -> list[str]:
+    out: list[str] = []
+    for key, (_name, spec) in schema.items():
+        out.append(f"{where}{key}")
+        if isinstance(spec, tuple):
+            out += _paths(spec[1], f"{where}{key}.")
+    return out
+
+
 def _build(node: yaml.Node, cls: type, schema: _Schema, where: str, source: str) -> Any:
     if not isinstance(node, yaml.MappingNode):
         raise _Bad("a mapping of settings", node)
@@ -463,7 +487,7 @@ def _build(node: yaml.Node, cls: type, schema: _Schema, where: str, source: str)
             known = ", ".join(schema)
             raise ConfigError(
                 f"{source}:{key_node.start_mark.line + 1}: unknown setting '{where}{key}'; "
-                f"the settings here are: {known}"
+                f"{_did_you_mean(str(key), schema, where)}the settings here are: {known}"
             )
         name, spec = schema[key]
         if name in values:
