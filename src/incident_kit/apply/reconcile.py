@@ -291,6 +291,7 @@ class _Apply:
         self._fresh_body: str | None = run.status.body_now if run.status else None
         self._fresh_comment: CommentData | None = None  # the status comment as last read back
         self._written: str | None = None  # the status comment's text as this run last wrote it
+        self._last_read = BotState()  # the bot state in the status comment as last read back
         self.guarded = False  # a message's claim or record was written: the comment must be re-read
         self.done: set[str] = set()  # "invite", "report": file actions that reached the repository
         self.planned = {"invite" for a in run.actions if isinstance(a, CommitInvite)} | {
@@ -497,8 +498,9 @@ class _Apply:
         self.claims = (*self.claims, self._claim(go[0], stamp))
         self._write_status(counted=False)
         for index, action in enumerate(go):
-            fresh = self._read_state()  # read back: an overlapping run may have claimed the same fact
-            claim = fresh.claim_for(action.channel, action.key)
+            # The claim's write was read back by _write_status (an unwritten one was read just
+            # before): that read says whether an overlapping run claimed the same fact meanwhile.
+            claim = self._last_read.claim_for(action.channel, action.key)
             if claim is None or claim.run != self.run_id:
                 self.claims = self._released(action)
                 self.notices.append(f"{action.describe()}: another run is telling this; not sent by this run")
@@ -592,7 +594,8 @@ class _Apply:
             self.comment_id = comment.id
         self._fresh_body = comment.body if comment is not None else None
         self._fresh_comment = comment
-        return load_state(comment)
+        self._last_read = load_state(comment)
+        return self._last_read
 
     def _write_status(self, *, counted: bool) -> None:
         """Write the status comment on the freshest state, then read it back: when another run wrote
