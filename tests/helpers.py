@@ -1,8 +1,12 @@
-"""Small helpers for tests: evaluate a body with a fixed creation time."""
+"""Small helpers for tests: evaluate a body with a fixed creation time, run the CLI as a process."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from incident_kit.body.model import IssueContext
 from incident_kit.body.parse import parse_incident
@@ -42,3 +46,15 @@ def rules(ev: Evaluation) -> list[str]:
 def line_of(body: str, text: str) -> int:
     """The 1-based line of the first line containing ``text``."""
     return next(n for n, line in enumerate(body.split("\n"), 1) if text in line)
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m incident_kit ARGS`` in ``cwd``, as a person runs it (UTF-8 output, text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "incident_kit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=120,
+    )

@@ -9,13 +9,11 @@ for bodies written the way teams write them. The CLI is run as a person runs it.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import run_cli as run
 
 from incident_kit.apply.reconcile import Budget, Event, reconcile
 from incident_kit.body import edits
@@ -71,17 +69,6 @@ def test_the_preview_is_the_first_status_comment(name: str, body: str) -> None:
     preview = first_status(body, config, labels=frozenset(), closed=False, created_at=CREATED, now=NOW)
     assert preview.markdown.startswith("<!-- incident-kit:status -->"), preview
     assert preview.markdown == first_comment(body, (), DEMO_SETTINGS)
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "incident_kit", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        timeout=60,
-    )
 
 
 def test_check_status_prints_the_comment_with_the_flags_and_the_settings(tmp_path: Path) -> None:

@@ -8,15 +8,13 @@ the template, through the same functions the action and the CLI use.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import icalendar
 import pytest
 from helpers import VIDEO
+from helpers import run_cli as run
 
 from incident_kit.body import edits
 from incident_kit.body.model import Incident, IssueContext
@@ -237,13 +235,6 @@ def test_japanese_names_with_honorifics_several_to_a_line() -> None:
     people = {"山田": "yamada@example.com"}
     found_ = attendees(((40, "山田さん、鈴木様と佐藤くん"), (41, "@ken, Tanaka-san")))
     assert [a.shown for a in not_invitable(found_, people)] == ["鈴木", "佐藤", "@ken", "Tanaka"]
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "incident_kit", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=60
-    )
 
 
 def test_invite_and_check_name_the_same_attendees(template: str, tmp_path: Path) -> None:
